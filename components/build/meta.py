@@ -1,0 +1,113 @@
+"""Names and labels of the objects a component builds, decided once for all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pulumi
+
+from components import defaults, labels
+from components.errors import Problem, SpecError
+from components.spec import rules
+from components.spec.app import AppArgs
+
+Manifest = dict[str, Any]
+
+
+@attrs.frozen
+class Names:
+    """How each object is named: fixed (``explicit``) or autonamed from ``logical``.
+
+    ``metadata(suffix)`` is what goes into ``metadata.name`` (None lets Pulumi
+    autoname); ``reference(suffix)`` is a stand-in for places that must name the
+    object when the real name is not known yet (pure builds, YAML rendering).
+    """
+
+    logical: str
+    explicit: str | None = None
+
+    def metadata(self, suffix: str = "") -> str | None:
+        return None if self.explicit is None else self.explicit + suffix
+
+    def reference(self, suffix: str = "") -> str:
+        return (self.explicit or self.logical) + suffix
+
+
+def names_for(logical: str, args: AppArgs, longest_suffix: str = "") -> Names:
+    """Check the names the objects will get, before anything is registered."""
+    if args.name is None:
+        # Pulumi appends '-' and 7 characters; the result must still be a DNS-1035 label.
+        room = 63 - defaults.AUTONAME_SUFFIX_LENGTH - len(longest_suffix)
+        allowed = rules.dns1035_label(logical, max_length=room)
+        if allowed is not None:
+            raise SpecError(
+                [Problem("name", logical, f"{allowed}; it is autonamed with a random suffix "
+                         "(give args.name to fix a shorter one)")],
+                "component name",
+            )  # fmt: skip
+    else:
+        allowed = rules.dns1035_label(args.name, max_length=63 - len(longest_suffix))
+        if allowed is not None:
+            raise SpecError([Problem("name", args.name, allowed)], type(args).__name__)
+    return Names(logical, args.name)
+
+
+@attrs.frozen
+class Identity:
+    """The labels that identify an app's pods: the only ones a selector may use."""
+
+    app: str
+    instance: str
+
+    @classmethod
+    def of(cls, logical: str, args: AppArgs) -> Identity:
+        return cls(app=args.app or logical, instance=args.instance or logical)
+
+    def selector(self) -> dict[str, str]:
+        return {labels.NAME: self.app, labels.INSTANCE: self.instance}
+
+
+def version_of(image: str) -> str | None:
+    """The image tag as a version label, when it is a valid label value."""
+    last = image.rsplit("/", 1)[-1]
+    if "@" in last or ":" not in last:
+        return None
+    tag = last.rsplit(":", 1)[1]
+    return tag if rules.label_value(tag) is None else None
+
+
+def common_labels(identity: Identity, args: AppArgs, version: str | None) -> dict[str, str]:
+    """Recommended labels plus the user's own, on every object of the component."""
+    result = dict(args.labels)
+    result.update(identity.selector())
+    result[labels.MANAGED_BY] = defaults.MANAGED_BY
+    for key, value in (
+        (labels.VERSION, args.version or version),
+        (labels.COMPONENT, args.component),
+        (labels.PART_OF, args.part_of),
+    ):
+        if value:
+            result[key] = value
+    return result
+
+
+def object_meta(
+    name: pulumi.Input[str] | None,
+    args: AppArgs,
+    object_labels: dict[str, str],
+    annotations: dict[str, str] | None = None,
+) -> Manifest:
+    meta: Manifest = {"labels": dict(object_labels)}
+    if name is not None:
+        meta["name"] = name
+    if args.namespace is not None:
+        meta["namespace"] = args.namespace
+    merged = {**args.annotations, **(annotations or {})}
+    if merged:
+        meta["annotations"] = merged
+    return meta
+
+
+def dns_name(service: str, namespace: str, cluster_domain: str) -> str:
+    return f"{service}.{namespace}.svc.{cluster_domain}"

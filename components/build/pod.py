@@ -1,0 +1,199 @@
+"""The pod template: one container with secure defaults, probes, env and volumes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components import labels
+from components.build.meta import Manifest
+from components.spec.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
+from components.spec.deployment import Spread
+
+
+def secret_env_keys(container: Container) -> dict[str, str]:
+    """The key each secret env var gets in the component's Secret (the var name itself)."""
+    return {name: name for name in sorted(container.secret_env)}
+
+
+def build_env(container: Container, secret_name: pulumi.Input[str] | None) -> list[Manifest]:
+    env: list[Manifest] = []
+    for name, value in container.env.items():
+        if isinstance(value, SecretKeyRef):
+            ref: Manifest = {"name": value.secret_name, "key": value.key}
+            if value.optional:
+                ref["optional"] = True
+            env.append({"name": name, "valueFrom": {"secretKeyRef": ref}})
+        elif isinstance(value, ConfigMapKeyRef):
+            ref = {"name": value.config_map_name, "key": value.key}
+            if value.optional:
+                ref["optional"] = True
+            env.append({"name": name, "valueFrom": {"configMapKeyRef": ref}})
+        else:
+            env.append({"name": name, "value": value})
+    if container.secret_env:
+        if secret_name is None:
+            raise ValueError("secret_name is required when the container has secret_env")
+        for name, key in secret_env_keys(container).items():
+            env.append(
+                {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
+            )
+    return env
+
+
+def build_probe(container: Container, probe: Probe) -> Manifest:
+    result: Manifest = {
+        "initialDelaySeconds": probe.initial_delay_seconds,
+        "periodSeconds": probe.period_seconds,
+        "timeoutSeconds": probe.timeout_seconds,
+        "successThreshold": probe.success_threshold,
+        "failureThreshold": probe.failure_threshold,
+    }
+    if probe.kind == "exec":
+        result["exec"] = {"command": list(probe.command)}
+    elif probe.kind == "tcp":
+        result["tcpSocket"] = {"port": container.port_for(probe)}
+    elif probe.kind == "grpc":
+        port = container.port_for(probe)
+        # gRPC probes take only a port number; a name is resolved from the container.
+        if isinstance(port, str):
+            port = next(p.port for p in container.ports if p.name == port)
+        result["grpc"] = {"port": port}
+    else:
+        result["httpGet"] = {
+            "path": probe.path,
+            "port": container.port_for(probe),
+            "scheme": probe.scheme,
+        }
+    return result
+
+
+def _volume_name(index: int) -> str:
+    return f"writable-{index}"
+
+
+def build_container(container: Container, secret_name: pulumi.Input[str] | None) -> Manifest:
+    sec = container.security
+    security: Manifest = {
+        "allowPrivilegeEscalation": sec.allow_privilege_escalation,
+        "readOnlyRootFilesystem": sec.read_only_root_filesystem,
+        "runAsNonRoot": sec.run_as_non_root,
+        "capabilities": {"drop": list(sec.drop_capabilities)},
+    }
+    if sec.add_capabilities:
+        security["capabilities"]["add"] = list(sec.add_capabilities)
+    for key, value in (("runAsUser", sec.run_as_user), ("runAsGroup", sec.run_as_group)):
+        if value is not None:
+            security[key] = value
+    result: Manifest = {
+        "name": container.name,
+        "image": container.image,
+        "securityContext": security,
+    }
+    if container.command:
+        result["command"] = list(container.command)
+    if container.args:
+        result["args"] = list(container.args)
+    if container.working_dir:
+        result["workingDir"] = container.working_dir
+    if container.ports:
+        result["ports"] = [
+            {
+                "containerPort": p.port,
+                "protocol": p.protocol,
+                **({"name": p.name} if p.name else {}),
+            }
+            for p in container.ports
+        ]
+    env = build_env(container, secret_name)
+    if env:
+        result["env"] = env
+    resources = build_resources(container)
+    if resources:
+        result["resources"] = resources
+    for field_name, key in (
+        ("readiness_probe", "readinessProbe"),
+        ("liveness_probe", "livenessProbe"),
+        ("startup_probe", "startupProbe"),
+    ):
+        probe = getattr(container, field_name)
+        if probe is not None:
+            result[key] = build_probe(container, probe)
+    if sec.writable_paths:
+        result["volumeMounts"] = [
+            {"name": _volume_name(i), "mountPath": path}
+            for i, path in enumerate(sec.writable_paths)
+        ]
+    return result
+
+
+def build_resources(container: Container) -> Manifest:
+    res = container.resources
+    requests = {
+        k: v for k, v in (("cpu", res.cpu_request), ("memory", res.memory_request)) if v is not None
+    }
+    limits = {
+        k: v for k, v in (("cpu", res.cpu_limit), ("memory", res.memory_limit)) if v is not None
+    }
+    return {k: v for k, v in (("requests", requests), ("limits", limits)) if v}
+
+
+def build_spread(spread: Spread, selector: dict[str, str]) -> list[Manifest]:
+    keys = [key for key, on in ((labels.ZONE, spread.zones), (labels.HOSTNAME, spread.nodes)) if on]
+    return [
+        {
+            "maxSkew": spread.max_skew,
+            "topologyKey": key,
+            "whenUnsatisfiable": spread.when_unsatisfiable,
+            "labelSelector": {"matchLabels": dict(selector)},
+            # Count only pods of the same ReplicaSet, so a rollout is spread on its own.
+            "matchLabelKeys": ["pod-template-hash"],
+        }
+        for key in keys
+    ]
+
+
+def build_pod_template(
+    container: Container,
+    *,
+    pod_labels: dict[str, str],
+    selector: dict[str, str],
+    annotations: dict[str, str],
+    secret_name: pulumi.Input[str] | None,
+    spread: Spread | None,
+    service_account_name: str | None,
+    termination_grace_period_seconds: int | None,
+) -> Manifest:
+    sec = container.security
+    pod_security: Manifest = {"runAsNonRoot": sec.run_as_non_root}
+    seccomp: Manifest = {"type": sec.seccomp_profile}
+    if sec.seccomp_profile == "Localhost":
+        seccomp["localhostProfile"] = sec.seccomp_localhost_profile
+    pod_security["seccompProfile"] = seccomp
+    for key, value in (
+        ("runAsUser", sec.run_as_user),
+        ("runAsGroup", sec.run_as_group),
+        ("fsGroup", sec.fs_group),
+    ):
+        if value is not None:
+            pod_security[key] = value
+    spec: Manifest = {
+        "automountServiceAccountToken": sec.automount_service_account_token,
+        "securityContext": pod_security,
+        "containers": [build_container(container, secret_name)],
+    }
+    if sec.writable_paths:
+        spec["volumes"] = [
+            {"name": _volume_name(i), "emptyDir": {}} for i in range(len(sec.writable_paths))
+        ]
+    if service_account_name:
+        spec["serviceAccountName"] = service_account_name
+    if termination_grace_period_seconds is not None:
+        spec["terminationGracePeriodSeconds"] = termination_grace_period_seconds
+    if spread is not None:
+        spec["topologySpreadConstraints"] = build_spread(spread, selector)
+    metadata: dict[str, Any] = {"labels": dict(pod_labels)}
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return {"metadata": metadata, "spec": spec}

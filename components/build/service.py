@@ -1,0 +1,69 @@
+"""The Service: ports from the container unless given, and every Service option."""
+
+from __future__ import annotations
+
+from components.build.meta import Manifest
+from components.spec.container import Container
+from components.spec.service import TOPOLOGY_MODE_ANNOTATION, ServicePort, ServiceSpec
+
+
+def service_ports(service: ServiceSpec, container: Container | None) -> list[ServicePort]:
+    """The Service's ports: explicit ones, else one per container port (by name if named)."""
+    if service.ports or container is None:
+        return list(service.ports)
+    return [
+        ServicePort(port=p.port, target_port=p.name or p.port, name=p.name, protocol=p.protocol)
+        for p in container.ports
+    ]
+
+
+def build_service(
+    *,
+    metadata: Manifest,
+    service: ServiceSpec,
+    container: Container | None,
+    selector: dict[str, str] | None,
+) -> Manifest:
+    """A Service; ``selector`` None makes it selector-less (endpoints managed elsewhere)."""
+    meta = dict(metadata)
+    meta["labels"] = {**metadata.get("labels", {}), **service.labels}
+    annotations = {**metadata.get("annotations", {}), **service.annotations}
+    if service.topology_mode is not None:
+        annotations[TOPOLOGY_MODE_ANNOTATION] = service.topology_mode
+    if annotations:
+        meta["annotations"] = annotations
+    spec: Manifest = {"type": service.type}
+    if selector is not None:
+        spec["selector"] = dict(selector)
+    if service.headless:
+        spec["clusterIP"] = "None"
+    ports = []
+    for p in service_ports(service, container):
+        port: Manifest = {"port": p.port, "protocol": p.protocol}
+        port["targetPort"] = p.port if p.target_port is None else p.target_port
+        if p.name:
+            port["name"] = p.name
+        if p.node_port is not None:
+            port["nodePort"] = p.node_port
+        ports.append(port)
+    if ports:
+        spec["ports"] = ports
+    spec["sessionAffinity"] = service.session_affinity
+    timeout = service.affinity_timeout
+    if timeout is not None:
+        spec["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": timeout}}
+    optional = {
+        "externalTrafficPolicy": service.external_traffic_policy,
+        "healthCheckNodePort": service.health_check_node_port,
+        "internalTrafficPolicy": service.internal_traffic_policy,
+        "trafficDistribution": service.traffic_distribution,
+        "loadBalancerClass": service.load_balancer_class,
+    }
+    spec.update({k: v for k, v in optional.items() if v is not None})
+    if service.publish_not_ready_addresses:
+        spec["publishNotReadyAddresses"] = True
+    if service.load_balancer_source_ranges:
+        spec["loadBalancerSourceRanges"] = list(service.load_balancer_source_ranges)
+    if service.external_ips:
+        spec["externalIPs"] = list(service.external_ips)
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}

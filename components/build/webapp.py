@@ -1,0 +1,135 @@
+"""WebApp: spec → the Kubernetes objects of one app, as plain manifests."""
+
+from __future__ import annotations
+
+import attrs
+import pulumi
+
+from components.build.meta import (
+    Identity,
+    Manifest,
+    Names,
+    common_labels,
+    names_for,
+    object_meta,
+    version_of,
+)
+from components.build.pod import secret_env_keys
+from components.build.service import build_service
+from components.build.workload import (
+    build_autoscaler,
+    build_deployment,
+    build_disruption_budget,
+)
+from components.spec.container import Container
+from components.spec.webapp import WebAppArgs
+
+SECRET_SUFFIX = "-env"
+
+
+@attrs.frozen
+class WebAppPlan:
+    """What every object of one WebApp shares: names, identity and labels."""
+
+    names: Names
+    identity: Identity
+    labels: dict[str, str]
+    args: WebAppArgs
+
+    @classmethod
+    def of(cls, logical: str, args: WebAppArgs) -> WebAppPlan:
+        names = names_for(logical, args, longest_suffix=SECRET_SUFFIX)
+        identity = Identity.of(logical, args)
+        obj_labels = common_labels(identity, args, version_of(args.container.image))
+        return cls(names, identity, obj_labels, args)
+
+    def meta(self, suffix: str = "") -> Manifest:
+        return object_meta(self.names.metadata(suffix), self.args, self.labels)
+
+
+def build_env_secret(plan: WebAppPlan, container: Container | None = None) -> Manifest | None:
+    """The Secret holding secret env values; None when there are none."""
+    container = container or plan.args.container
+    if not container.secret_env:
+        return None
+    keys = secret_env_keys(container)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": plan.meta(SECRET_SUFFIX),
+        "type": "Opaque",
+        "stringData": {keys[name]: container.secret_env[name] for name in keys},
+    }
+
+
+def build_webapp_deployment(plan: WebAppPlan, secret_name: pulumi.Input[str] | None) -> Manifest:
+    args = plan.args
+    return build_deployment(
+        metadata=plan.meta(),
+        container=args.container,
+        spec=args.deployment,
+        selector=plan.identity.selector(),
+        pod_labels=plan.labels,
+        pod_annotations=args.annotations,
+        secret_name=secret_name,
+    )
+
+
+def build_webapp_service(plan: WebAppPlan) -> Manifest | None:
+    if plan.args.service is None:
+        return None
+    return build_service(
+        metadata=plan.meta(),
+        service=plan.args.service,
+        container=plan.args.container,
+        selector=plan.identity.selector(),
+    )
+
+
+def build_webapp_budget(plan: WebAppPlan) -> Manifest | None:
+    return build_disruption_budget(
+        metadata=plan.meta(), spec=plan.args.deployment, selector=plan.identity.selector()
+    )
+
+
+def build_webapp_autoscaler(
+    plan: WebAppPlan, deployment_name: pulumi.Input[str]
+) -> Manifest | None:
+    return build_autoscaler(
+        metadata=plan.meta(), spec=plan.args.deployment, deployment_name=deployment_name
+    )
+
+
+@attrs.frozen
+class WebAppObjects:
+    secret: Manifest | None
+    deployment: Manifest
+    service: Manifest | None
+    disruption_budget: Manifest | None
+    autoscaler: Manifest | None
+
+    def all(self) -> list[Manifest]:
+        objects = (
+            self.secret,
+            self.deployment,
+            self.service,
+            self.disruption_budget,
+            self.autoscaler,
+        )
+        return [o for o in objects if o is not None]
+
+
+def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
+    """Every object of a WebApp, with references between them by their names.
+
+    Autonamed objects have no ``metadata.name`` here; references to them use the
+    logical name as a stand-in. The component passes the real names instead.
+    """
+    plan = WebAppPlan.of(logical, args)
+    return WebAppObjects(
+        secret=build_env_secret(plan),
+        deployment=build_webapp_deployment(plan, plan.names.reference(SECRET_SUFFIX)),
+        service=build_webapp_service(plan),
+        disruption_budget=build_webapp_budget(plan),
+        autoscaler=build_webapp_autoscaler(plan, plan.names.reference()),
+    )

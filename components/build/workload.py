@@ -1,0 +1,114 @@
+"""Deployment, PodDisruptionBudget and HorizontalPodAutoscaler of one set of pods."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.build.meta import Manifest
+from components.build.pod import build_pod_template
+from components.spec.container import Container
+from components.spec.deployment import DeploymentSpec
+
+
+def build_deployment(
+    *,
+    metadata: Manifest,
+    container: Container,
+    spec: DeploymentSpec,
+    selector: dict[str, str],
+    pod_labels: dict[str, str],
+    pod_annotations: dict[str, str],
+    secret_name: pulumi.Input[str] | None,
+    replicas: int | None = None,
+) -> Manifest:
+    """A Deployment; ``replicas`` overrides the spec's (canary tracks), None keeps it.
+
+    With an autoscaler the Deployment leaves ``replicas`` out, so server-side apply
+    never fights the HPA over the field (pulumi-kubernetes#2491).
+    """
+    body: Manifest = {
+        "selector": {"matchLabels": dict(selector)},
+        "minReadySeconds": spec.min_ready_seconds,
+        "progressDeadlineSeconds": spec.progress_deadline_seconds,
+        "revisionHistoryLimit": spec.revision_history_limit,
+        "template": build_pod_template(
+            container,
+            pod_labels=pod_labels,
+            selector=selector,
+            annotations=pod_annotations,
+            secret_name=secret_name,
+            spread=spec.spread,
+            service_account_name=spec.service_account_name,
+            termination_grace_period_seconds=spec.termination_grace_period_seconds,
+        ),
+    }
+    if spec.autoscaling is None:
+        body["replicas"] = spec.replicas if replicas is None else replicas
+    if spec.strategy == "Recreate":
+        body["strategy"] = {"type": "Recreate"}
+    else:
+        surge, unavailable = spec.rolling
+        body["strategy"] = {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
+        }
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": body}
+
+
+def build_disruption_budget(
+    *, metadata: Manifest, spec: DeploymentSpec, selector: dict[str, str]
+) -> Manifest | None:
+    budget = spec.disruption_budget
+    if budget is None:
+        return None
+    body: Manifest = {
+        "selector": {"matchLabels": dict(selector)},
+        "unhealthyPodEvictionPolicy": budget.unhealthy_pod_eviction_policy,
+    }
+    if budget.min_available is not None:
+        body["minAvailable"] = budget.min_available
+    else:
+        body["maxUnavailable"] = budget.effective_max_unavailable
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": metadata,
+        "spec": body,
+    }
+
+
+def build_autoscaler(
+    *, metadata: Manifest, spec: DeploymentSpec, deployment_name: pulumi.Input[str]
+) -> Manifest | None:
+    scaling = spec.autoscaling
+    if scaling is None:
+        return None
+    metrics = [
+        {
+            "type": "Resource",
+            "resource": {
+                "name": resource,
+                "target": {"type": "Utilization", "averageUtilization": target},
+            },
+        }
+        for resource, target in (
+            ("cpu", scaling.cpu_utilization),
+            ("memory", scaling.memory_utilization),
+        )
+        if target is not None
+    ]
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": metadata,
+        "spec": {
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": deployment_name,
+            },
+            "minReplicas": scaling.min_replicas,
+            "maxReplicas": scaling.max_replicas,
+            "metrics": metrics,
+        },
+    }

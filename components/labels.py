@@ -1,0 +1,23 @@
+"""The label keys Berth sets, and which of them may ever select pods.
+
+A Deployment's selector is immutable: if it changed, Pulumi would have to replace
+the Deployment (an outage with fixed names). So selectors are built only from the
+identity labels here, never from version, image, replicas or user labels.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+NAME: Final = "app.kubernetes.io/name"
+INSTANCE: Final = "app.kubernetes.io/instance"
+VERSION: Final = "app.kubernetes.io/version"
+COMPONENT: Final = "app.kubernetes.io/component"
+PART_OF: Final = "app.kubernetes.io/part-of"
+MANAGED_BY: Final = "app.kubernetes.io/managed-by"
+RESERVED_PREFIX: Final = "app.kubernetes.io/"
+# EndpointSlices of a selector-less Service must carry this label to be used.
+SERVICE_NAME: Final = "kubernetes.io/service-name"
+# Topology keys for spreading and zone-aware routing.
+ZONE: Final = "topology.kubernetes.io/zone"
+HOSTNAME: Final = "kubernetes.io/hostname"

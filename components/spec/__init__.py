@@ -1,0 +1,33 @@
+"""Spec layer: attrs classes that hold and validate what the user asks for."""
+
+from components.spec.app import AppArgs
+from components.spec.container import (
+    ConfigMapKeyRef,
+    Container,
+    ContainerPort,
+    Probe,
+    Resources,
+    SecretKeyRef,
+    Security,
+)
+from components.spec.deployment import Autoscaling, DeploymentSpec, DisruptionBudget, Spread
+from components.spec.service import ServicePort, ServiceSpec
+from components.spec.webapp import WebAppArgs
+
+__all__ = [
+    "AppArgs",
+    "Autoscaling",
+    "ConfigMapKeyRef",
+    "Container",
+    "ContainerPort",
+    "DeploymentSpec",
+    "DisruptionBudget",
+    "Probe",
+    "Resources",
+    "SecretKeyRef",
+    "Security",
+    "ServicePort",
+    "ServiceSpec",
+    "Spread",
+    "WebAppArgs",
+]

@@ -1,0 +1,50 @@
+"""What every component's args share: naming, namespace, and the recommended labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from components import defaults
+from components.errors import Problem
+from components.labels import RESERVED_PREFIX
+from components.spec import rules
+from components.spec.base import Spec, field, instance_of, mapping_of, to_dict
+
+
+@attrs.frozen(kw_only=True)
+class AppArgs(Spec):
+    """Naming and labelling shared by WebAppArgs, CanaryServiceArgs and ExternalDatabaseArgs.
+
+    ``name`` None means Pulumi autonaming (``<logical name>-<7 random chars>``); a string
+    fixes the Kubernetes name. See the README's naming policy for when to choose which.
+    """
+
+    name: str | None = field(default=None, checks=[rules.optional(rules.dns1035_label)])
+    namespace: str | None = field(default=None, checks=[rules.optional(rules.dns1123_label)])
+    app: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
+    instance: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
+    version: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
+    component: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
+    part_of: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
+    labels: dict[str, str] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.label_key, rules.label_value)]
+    )
+    annotations: dict[str, str] = field(
+        factory=dict,
+        converter=to_dict,
+        checks=[mapping_of(rules.label_key, instance_of(str, what="a string"))],
+    )
+    cluster_domain: str = field(default=defaults.CLUSTER_DOMAIN, checks=[rules.dns1123_subdomain])
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if ok("labels"):
+            for key in sorted(k for k in self.labels if k.startswith(RESERVED_PREFIX)):
+                yield Problem(
+                    f"labels[{key!r}]",
+                    self.labels[key],
+                    f"is set by Berth; use the app, instance, version, component or part_of "
+                    f"argument instead of a '{RESERVED_PREFIX}' label",
+                )

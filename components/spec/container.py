@@ -1,0 +1,337 @@
+"""The container of a pod template: image, ports, env, resources, probes, security."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import attrs
+import pulumi
+
+from components.errors import Problem
+from components.spec import rules
+from components.spec.base import (
+    Spec,
+    each,
+    field,
+    from_mapping,
+    instance_of,
+    mapping_of,
+    to_dict,
+    to_tuple,
+)
+
+Protocol = Literal["TCP", "UDP", "SCTP"]
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
+
+
+@attrs.frozen(kw_only=True)
+class ContainerPort(Spec):
+    """A port the container listens on; the Service's ports default to these."""
+
+    port: int = field(checks=[rules.port_number])
+    name: str | None = field(default=None, checks=[rules.optional(rules.port_name)])
+    protocol: Protocol = field(default="TCP", checks=[rules.one_of(*PROTOCOLS)])
+
+
+def _to_ports(value: Any) -> Any:
+    if not isinstance(value, list | tuple):
+        return value
+    return tuple(
+        ContainerPort(port=v) if rules.is_int(v) else from_mapping(ContainerPort)(v) for v in value
+    )
+
+
+@attrs.frozen(kw_only=True)
+class SecretKeyRef(Spec):
+    """An env value read from a key of an existing Secret: by reference, never by value."""
+
+    secret_name: pulumi.Input[str] = field(checks=[rules.known(rules.dns1123_subdomain)])
+    key: str = field(checks=[rules.non_empty_text])
+    optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
+
+
+@attrs.frozen(kw_only=True)
+class ConfigMapKeyRef(Spec):
+    """An env value read from a key of an existing ConfigMap."""
+
+    config_map_name: pulumi.Input[str] = field(checks=[rules.known(rules.dns1123_subdomain)])
+    key: str = field(checks=[rules.non_empty_text])
+    optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
+
+
+EnvValue = str | SecretKeyRef | ConfigMapKeyRef
+
+
+def _env_value(value: object) -> str | None:
+    if isinstance(value, str | SecretKeyRef | ConfigMapKeyRef):
+        return None
+    return "is not a string, SecretKeyRef or ConfigMapKeyRef (numbers must be quoted)"
+
+
+@attrs.frozen(kw_only=True)
+class Resources(Spec):
+    """Requests and limits as Kubernetes quantities; None leaves one out."""
+
+    cpu_request: str | None = field(default="100m", checks=[rules.optional(rules.quantity)])
+    cpu_limit: str | None = field(default=None, checks=[rules.optional(rules.quantity)])
+    memory_request: str | None = field(default="128Mi", checks=[rules.optional(rules.quantity)])
+    memory_limit: str | None = field(default="256Mi", checks=[rules.optional(rules.quantity)])
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        for kind in ("cpu", "memory"):
+            request, limit = f"{kind}_request", f"{kind}_limit"
+            low, high = getattr(self, request), getattr(self, limit)
+            if ok(request, limit) and low is not None and high is not None:
+                low_q, high_q = rules.parse_quantity(low), rules.parse_quantity(high)
+                if low_q is not None and high_q is not None and low_q > high_q:
+                    yield Problem(request, low, f"must be less than or equal to {limit} ({high!r})")
+
+
+ProbeKind = Literal["http", "tcp", "exec", "grpc"]
+
+
+@attrs.frozen(kw_only=True)
+class Probe(Spec):
+    """A readiness, liveness or startup check. ``port`` defaults to the container's first port."""
+
+    kind: ProbeKind = field(default="http", checks=[rules.one_of("http", "tcp", "exec", "grpc")])
+    path: str = field(default="/", checks=[instance_of(str, what="a URL path")])
+    port: int | str | None = field(default=None)
+    scheme: Literal["HTTP", "HTTPS"] = field(default="HTTP", checks=[rules.one_of("HTTP", "HTTPS")])
+    command: tuple[str, ...] = field(
+        default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
+    )
+    initial_delay_seconds: int = field(default=0, checks=[rules.within(0)])
+    period_seconds: int = field(default=10, checks=[rules.within(1)])
+    timeout_seconds: int = field(default=1, checks=[rules.within(1)])
+    success_threshold: int = field(default=1, checks=[rules.within(1)])
+    failure_threshold: int = field(default=3, checks=[rules.within(1)])
+
+    @classmethod
+    def http(cls, path: str = "/", port: int | str | None = None, **timing: Any) -> Probe:
+        return cls(kind="http", path=path, port=port, **timing)
+
+    @classmethod
+    def tcp(cls, port: int | str | None = None, **timing: Any) -> Probe:
+        return cls(kind="tcp", port=port, **timing)
+
+    @classmethod
+    def exec(cls, *command: str, **timing: Any) -> Probe:
+        return cls(kind="exec", command=command, **timing)
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if self.port is not None and not (
+            (rules.is_int(self.port) and rules.port_number(self.port) is None)
+            or rules.port_name(self.port) is None
+        ):
+            yield Problem("port", self.port, "is not a port number (1..65535) or a port name")
+        if self.kind == "exec" and ok("kind", "command") and not self.command:
+            yield Problem("command", self.command, "must name a command for an exec probe")
+        if self.kind == "http" and isinstance(self.path, str) and not self.path.startswith("/"):
+            yield Problem("path", self.path, "must start with '/'")
+
+
+def _absolute_path(value: object) -> str | None:
+    if not isinstance(value, str) or not value.startswith("/"):
+        return "is not an absolute path"
+    return None
+
+
+@attrs.frozen(kw_only=True)
+class Security(Spec):
+    """Secure defaults that pass Pod Security 'restricted'; each one can be overridden.
+
+    ``pod_security`` names the Pod Security Standard level the namespace enforces;
+    overrides that the level forbids are rejected here, because the API server
+    would accept the Deployment and then silently create no pods.
+    """
+
+    pod_security: PodSecurityLevel = field(
+        default="restricted", checks=[rules.one_of("restricted", "baseline", "privileged")]
+    )
+    run_as_non_root: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
+    run_as_user: int | None = field(default=None, checks=[rules.optional(rules.within(0))])
+    run_as_group: int | None = field(default=None, checks=[rules.optional(rules.within(0))])
+    fs_group: int | None = field(default=None, checks=[rules.optional(rules.within(0))])
+    read_only_root_filesystem: bool = field(
+        default=True, checks=[instance_of(bool, what="a boolean")]
+    )
+    allow_privilege_escalation: bool = field(
+        default=False, checks=[instance_of(bool, what="a boolean")]
+    )
+    drop_capabilities: tuple[str, ...] = field(
+        default=("ALL",), converter=to_tuple, checks=[each(rules.non_empty_text)]
+    )
+    add_capabilities: tuple[str, ...] = field(
+        default=(), converter=to_tuple, checks=[each(rules.non_empty_text)]
+    )
+    seccomp_profile: Literal["RuntimeDefault", "Localhost", "Unconfined"] = field(
+        default="RuntimeDefault", checks=[rules.one_of("RuntimeDefault", "Localhost", "Unconfined")]
+    )
+    seccomp_localhost_profile: str | None = field(default=None)
+    automount_service_account_token: bool = field(
+        default=False, checks=[instance_of(bool, what="a boolean")]
+    )
+    writable_paths: tuple[str, ...] = field(
+        default=("/tmp",), converter=to_tuple, checks=[each(_absolute_path)]
+    )
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if self.seccomp_profile == "Localhost" and not self.seccomp_localhost_profile:
+            yield Problem(
+                "seccomp_localhost_profile", None, "must be set when seccomp_profile is 'Localhost'"
+            )
+        if self.pod_security == "restricted":
+            yield from self._restricted(ok)
+        if self.pod_security in ("restricted", "baseline") and ok("add_capabilities"):
+            extra = [c for c in self.add_capabilities if c not in _BASELINE_CAPABILITIES]
+            if extra:
+                yield Problem(
+                    "add_capabilities",
+                    self.add_capabilities,
+                    f"adds {extra!r}, which Pod Security '{self.pod_security}' forbids",
+                )
+
+    def _restricted(self, ok: Any) -> Iterator[Problem]:
+        forbidden = "is forbidden by Pod Security 'restricted' (set pod_security to allow it)"
+        if self.run_as_non_root is not True and ok("run_as_non_root"):
+            yield Problem("run_as_non_root", self.run_as_non_root, forbidden)
+        if self.run_as_user == 0:
+            yield Problem("run_as_user", 0, forbidden)
+        if self.allow_privilege_escalation is not False and ok("allow_privilege_escalation"):
+            yield Problem("allow_privilege_escalation", self.allow_privilege_escalation, forbidden)
+        if ok("drop_capabilities") and "ALL" not in self.drop_capabilities:
+            yield Problem("drop_capabilities", self.drop_capabilities, "must include 'ALL' under "
+                          "Pod Security 'restricted' (set pod_security to allow it)")  # fmt: skip
+        if ok("add_capabilities") and set(self.add_capabilities) - {"NET_BIND_SERVICE"}:
+            yield Problem(
+                "add_capabilities",
+                self.add_capabilities,
+                "may only add 'NET_BIND_SERVICE' under Pod Security 'restricted'",
+            )
+        if self.seccomp_profile == "Unconfined":
+            yield Problem("seccomp_profile", self.seccomp_profile, forbidden)
+
+
+# What Pod Security 'baseline' lets a container add (its default-capabilities list).
+_BASELINE_CAPABILITIES = frozenset(
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+        "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    }
+)  # fmt: skip
+
+
+def _secret_env_value(value: object) -> str | None:
+    if isinstance(value, str) or type(value).__name__ == "Output":
+        return None
+    return "is not a string or a pulumi.Output (use pulumi.Output.secret or config.require_secret)"
+
+
+@attrs.frozen(kw_only=True)
+class Container(Spec):
+    """The one application container of the pod template."""
+
+    image: str = field(checks=[rules.image_reference])
+    name: str = field(default="app", checks=[rules.dns1123_label])
+    command: tuple[str, ...] = field(
+        default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
+    )
+    args: tuple[str, ...] = field(
+        default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
+    )
+    working_dir: str | None = field(default=None, checks=[rules.optional(_absolute_path)])
+    ports: tuple[ContainerPort, ...] = field(
+        default=(),
+        converter=_to_ports,
+        checks=[each(instance_of(ContainerPort, what="a ContainerPort"))],
+    )
+    env: dict[str, EnvValue] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _env_value)]
+    )
+    secret_env: dict[str, pulumi.Input[str]] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _secret_env_value)]
+    )
+    resources: Resources = field(
+        factory=Resources,
+        converter=from_mapping(Resources),
+        checks=[instance_of(Resources, what="a Resources")],
+    )
+    readiness_probe: Probe | None = field(
+        default=None,
+        converter=from_mapping(Probe),
+        checks=[rules.optional(instance_of(Probe, what="a Probe"))],
+    )
+    liveness_probe: Probe | None = field(
+        default=None,
+        converter=from_mapping(Probe),
+        checks=[rules.optional(instance_of(Probe, what="a Probe"))],
+    )
+    startup_probe: Probe | None = field(
+        default=None,
+        converter=from_mapping(Probe),
+        checks=[rules.optional(instance_of(Probe, what="a Probe"))],
+    )
+    security: Security = field(
+        factory=Security,
+        converter=from_mapping(Security),
+        checks=[instance_of(Security, what="a Security")],
+    )
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if ok("ports"):
+            yield from self._port_rules()
+        if ok("env", "secret_env"):
+            for name in sorted(set(self.env) & set(self.secret_env)):
+                yield Problem(f"secret_env[{name!r}]", "<secret>", "is also set in env")
+        for which in ("liveness_probe", "startup_probe"):
+            probe = getattr(self, which)
+            if isinstance(probe, Probe) and probe.success_threshold != 1:
+                yield Problem(f"{which}.success_threshold", probe.success_threshold, "must be 1")
+        if ok("ports"):
+            for which in ("readiness_probe", "liveness_probe", "startup_probe"):
+                probe = getattr(self, which)
+                if isinstance(probe, Probe) and probe.kind != "exec":
+                    yield from self._probe_port(which, probe)
+
+    def _port_rules(self) -> Iterator[Problem]:
+        names = [p.name for p in self.ports if p.name is not None]
+        for name in rules.duplicates(names):
+            yield Problem("ports", name, "is used as the name of more than one port")
+        for key in rules.duplicates((p.port, p.protocol) for p in self.ports):
+            yield Problem("ports", key, "is exposed more than once (port, protocol)")
+        if len(self.ports) > 1:
+            for i, port in enumerate(self.ports):
+                if port.name is None:
+                    yield Problem(
+                        f"ports[{i}].name",
+                        None,
+                        "must be set when the container has several ports "
+                        "(each Service port needs a name)",
+                    )
+
+    def _probe_port(self, which: str, probe: Probe) -> Iterator[Problem]:
+        if probe.port is None and not self.ports:
+            yield Problem(
+                f"{which}.port", None, "must be set: the container exposes no port to default to"
+            )
+        elif isinstance(probe.port, str) and probe.port not in {p.name for p in self.ports}:
+            yield Problem(
+                f"{which}.port",
+                probe.port,
+                f"is not the name of a container port ({_port_names(self.ports)})",
+            )
+
+    def port_for(self, probe: Probe) -> int | str:
+        """The port a probe checks: its own, or the container's first."""
+        if probe.port is not None:
+            return probe.port
+        first = self.ports[0]
+        return first.name or first.port
+
+
+def _port_names(ports: tuple[ContainerPort, ...]) -> str:
+    named = [p.name for p in ports if p.name]
+    return "named: " + ", ".join(repr(n) for n in named) if named else "none is named"

@@ -1,0 +1,189 @@
+"""How the pods run: replicas, update strategy, and what keeps them available."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import attrs
+
+from components import defaults
+from components.errors import Problem
+from components.spec import rules
+from components.spec.base import Spec, field, from_mapping, instance_of
+
+Strategy = Literal["RollingUpdate", "Recreate"]
+IntOrPercent = int | str
+
+
+@attrs.frozen(kw_only=True)
+class Autoscaling(Spec):
+    """A HorizontalPodAutoscaler (autoscaling/v2); the Deployment then leaves replicas to it."""
+
+    min_replicas: int = field(default=2, checks=[rules.within(1)])
+    max_replicas: int = field(default=10, checks=[rules.within(1)])
+    cpu_utilization: int | None = field(default=80, checks=[rules.optional(rules.within(1))])
+    memory_utilization: int | None = field(default=None, checks=[rules.optional(rules.within(1))])
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if ok("min_replicas", "max_replicas") and self.max_replicas < self.min_replicas:
+            yield Problem(
+                "max_replicas",
+                self.max_replicas,
+                f"must be greater than or equal to min_replicas ({self.min_replicas})",
+            )
+        if self.cpu_utilization is None and self.memory_utilization is None:
+            yield Problem(
+                "cpu_utilization", None, "or memory_utilization must be set (a target to scale on)"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class DisruptionBudget(Spec):
+    """A PodDisruptionBudget: how many pods a node drain may take down at once.
+
+    Give exactly one of ``max_unavailable`` (default 1) or ``min_available``.
+    """
+
+    max_unavailable: IntOrPercent | None = field(
+        default=None, checks=[rules.optional(rules.int_or_percent)]
+    )
+    min_available: IntOrPercent | None = field(
+        default=None, checks=[rules.optional(rules.int_or_percent)]
+    )
+    # AlwaysAllow lets a drain evict pods that are not ready anyway (crash-looping),
+    # instead of hanging on a budget they can never satisfy.
+    unhealthy_pod_eviction_policy: Literal["AlwaysAllow", "IfHealthyBudget"] = field(
+        default="AlwaysAllow", checks=[rules.one_of("AlwaysAllow", "IfHealthyBudget")]
+    )
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if self.max_unavailable is not None and self.min_available is not None:
+            yield Problem(
+                "min_available", self.min_available, "cannot be set together with max_unavailable"
+            )
+        if ok("max_unavailable") and self.max_unavailable in (0, "0%"):
+            yield Problem(
+                "max_unavailable",
+                self.max_unavailable,
+                "would block every voluntary eviction (node drains hang); use at least 1",
+            )
+
+    @property
+    def effective_max_unavailable(self) -> IntOrPercent | None:
+        if self.max_unavailable is None and self.min_available is None:
+            return defaults.PDB_MAX_UNAVAILABLE
+        return self.max_unavailable
+
+
+@attrs.frozen(kw_only=True)
+class Spread(Spec):
+    """topologySpreadConstraints that spread the pods across zones and nodes."""
+
+    zones: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
+    nodes: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
+    max_skew: int = field(default=1, checks=[rules.within(1)])
+    # ScheduleAnyway keeps a rollout going when a zone is down; DoNotSchedule is strict.
+    when_unsatisfiable: Literal["ScheduleAnyway", "DoNotSchedule"] = field(
+        default="ScheduleAnyway", checks=[rules.one_of("ScheduleAnyway", "DoNotSchedule")]
+    )
+
+
+@attrs.frozen(kw_only=True)
+class DeploymentSpec(Spec):
+    """Replica count, update strategy and high availability of the pods."""
+
+    replicas: int = field(default=defaults.REPLICAS, checks=[rules.within(0)])
+    strategy: Strategy = field(
+        default="RollingUpdate", checks=[rules.one_of("RollingUpdate", "Recreate")]
+    )
+    max_surge: IntOrPercent | None = field(
+        default=None, checks=[rules.optional(rules.int_or_percent)]
+    )
+    max_unavailable: IntOrPercent | None = field(
+        default=None, checks=[rules.optional(rules.int_or_percent)]
+    )
+    min_ready_seconds: int = field(default=0, checks=[rules.within(0)])
+    progress_deadline_seconds: int = field(
+        default=defaults.PROGRESS_DEADLINE_SECONDS, checks=[rules.within(1)]
+    )
+    revision_history_limit: int = field(
+        default=defaults.REVISION_HISTORY_LIMIT, checks=[rules.within(0)]
+    )
+    termination_grace_period_seconds: int | None = field(
+        default=None, checks=[rules.optional(rules.within(0))]
+    )
+    service_account_name: str | None = field(
+        default=None, checks=[rules.optional(rules.dns1123_subdomain)]
+    )
+    autoscaling: Autoscaling | None = field(
+        default=None,
+        converter=from_mapping(Autoscaling),
+        checks=[rules.optional(instance_of(Autoscaling, what="an Autoscaling"))],
+    )
+    disruption_budget: DisruptionBudget | None = field(
+        default=None,
+        converter=from_mapping(DisruptionBudget),
+        checks=[rules.optional(instance_of(DisruptionBudget, what="a DisruptionBudget"))],
+    )
+    spread: Spread | None = field(
+        default=None,
+        converter=from_mapping(Spread),
+        checks=[rules.optional(instance_of(Spread, what="a Spread"))],
+    )
+
+    @property
+    def rolling(self) -> tuple[IntOrPercent, IntOrPercent]:
+        """(maxSurge, maxUnavailable) with the zero-downtime defaults filled in."""
+        return (
+            defaults.MAX_SURGE if self.max_surge is None else self.max_surge,
+            defaults.MAX_UNAVAILABLE if self.max_unavailable is None else self.max_unavailable,
+        )
+
+    @property
+    def min_pods(self) -> int:
+        """The fewest pods this Deployment runs when healthy (autoscaler floor or replicas)."""
+        return self.autoscaling.min_replicas if self.autoscaling else self.replicas
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if ok("progress_deadline_seconds", "min_ready_seconds") and (
+            self.progress_deadline_seconds <= self.min_ready_seconds
+        ):
+            yield Problem(
+                "progress_deadline_seconds",
+                self.progress_deadline_seconds,
+                f"must be greater than min_ready_seconds ({self.min_ready_seconds})",
+            )
+        if self.strategy == "Recreate":
+            for name in ("max_surge", "max_unavailable"):
+                if getattr(self, name) is not None:
+                    yield Problem(
+                        name, getattr(self, name), "applies only to strategy 'RollingUpdate'"
+                    )
+        elif ok("strategy", "max_surge", "max_unavailable"):
+            surge, unavailable = self.rolling
+            if surge in (0, "0%") and unavailable in (0, "0%"):
+                yield Problem(
+                    "max_unavailable",
+                    unavailable,
+                    "cannot be 0 when max_surge is 0 too (the rollout could never progress)",
+                )
+            percent = rules.percent_value(unavailable)
+            if percent is not None and percent > 100:
+                yield Problem("max_unavailable", unavailable, "must not be more than '100%'")
+        budget = self.disruption_budget
+        if ok("disruption_budget", "replicas", "autoscaling") and budget is not None:
+            floor = self.min_pods
+            if rules.is_int(budget.min_available) and budget.min_available >= floor:  # type: ignore[operator]
+                yield Problem(
+                    "disruption_budget.min_available",
+                    budget.min_available,
+                    f"must be less than the replica count ({floor}), "
+                    "or no pod could ever be evicted (node drains hang)",
+                )
+            if budget.min_available in ("100%",):
+                yield Problem(
+                    "disruption_budget.min_available",
+                    budget.min_available,
+                    "would block every voluntary eviction (node drains hang)",
+                )

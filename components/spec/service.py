@@ -1,0 +1,239 @@
+"""How clients reach the pods: every kind of Service Kubernetes offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import attrs
+
+from components import defaults
+from components.errors import Problem
+from components.spec import rules
+from components.spec.base import (
+    Spec,
+    each,
+    field,
+    from_mapping,
+    instance_of,
+    mapping_of,
+    to_dict,
+    to_tuple,
+)
+from components.spec.container import PROTOCOLS, Protocol
+
+ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
+TrafficDistribution = Literal["PreferClose", "PreferSameZone", "PreferSameNode"]
+TOPOLOGY_MODE_ANNOTATION = "service.kubernetes.io/topology-mode"
+# The annotation topology-mode replaced; both present must agree.
+TOPOLOGY_HINTS_ANNOTATION = "service.kubernetes.io/topology-aware-hints"
+
+
+@attrs.frozen(kw_only=True)
+class ServicePort(Spec):
+    """A port of the Service. ``target_port`` names or numbers a port the container exposes."""
+
+    port: int = field(checks=[rules.port_number])
+    target_port: int | str | None = field(default=None)
+    name: str | None = field(default=None, checks=[rules.optional(rules.dns1123_label)])
+    protocol: Protocol = field(default="TCP", checks=[rules.one_of(*PROTOCOLS)])
+    node_port: int | None = field(default=None, checks=[rules.optional(rules.port_number)])
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        target = self.target_port
+        if target is not None and not (
+            (rules.is_int(target) and rules.port_number(target) is None)
+            or (isinstance(target, str) and rules.port_name(target) is None)
+        ):
+            yield Problem("target_port", target, "is not a port number (1..65535) or a port name")
+
+
+def _to_service_ports(value: Any) -> Any:
+    if not isinstance(value, list | tuple):
+        return value
+    return tuple(
+        ServicePort(port=v) if rules.is_int(v) else from_mapping(ServicePort)(v) for v in value
+    )
+
+
+def _node_port_range(value: object) -> str | None:
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(rules.is_int(v) and 1 <= v <= 65535 for v in value)
+        and value[0] <= value[1]
+    ):
+        return None
+    return "is not a (first, last) port range such as (30000, 32767)"
+
+
+def _plain_ip(value: object) -> str | None:
+    return None if rules.ip_address(value) is not None else "is not an IP address"
+
+
+@attrs.frozen(kw_only=True)
+class ServiceSpec(Spec):
+    """The Service in front of the pods. ``ports`` default to the container's ports."""
+
+    type: ServiceType = field(
+        default="ClusterIP", checks=[rules.one_of("ClusterIP", "NodePort", "LoadBalancer")]
+    )
+    headless: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
+    ports: tuple[ServicePort, ...] = field(
+        default=(),
+        converter=_to_service_ports,
+        checks=[each(instance_of(ServicePort, what="a ServicePort"))],
+    )
+    session_affinity: Literal["None", "ClientIP"] = field(
+        default="None", checks=[rules.one_of("None", "ClientIP")]
+    )
+    session_affinity_timeout: int | None = field(
+        default=None, checks=[rules.optional(rules.within(1, 86400))]
+    )
+    external_traffic_policy: Literal["Cluster", "Local"] | None = field(
+        default=None, checks=[rules.optional(rules.one_of("Cluster", "Local"))]
+    )
+    health_check_node_port: int | None = field(
+        default=None, checks=[rules.optional(rules.port_number)]
+    )
+    internal_traffic_policy: Literal["Cluster", "Local"] | None = field(
+        default=None, checks=[rules.optional(rules.one_of("Cluster", "Local"))]
+    )
+    traffic_distribution: TrafficDistribution | None = field(
+        default=None,
+        checks=[rules.optional(rules.one_of("PreferClose", "PreferSameZone", "PreferSameNode"))],
+    )
+    topology_mode: Literal["Auto"] | None = field(
+        default=None, checks=[rules.optional(rules.one_of("Auto"))]
+    )
+    publish_not_ready_addresses: bool = field(
+        default=False, checks=[instance_of(bool, what="a boolean")]
+    )
+    load_balancer_class: str | None = field(default=None, checks=[rules.optional(rules.label_key)])
+    load_balancer_source_ranges: tuple[str, ...] = field(
+        default=(), converter=to_tuple, checks=[each(rules.cidr)]
+    )
+    external_ips: tuple[str, ...] = field(default=(), converter=to_tuple, checks=[each(_plain_ip)])
+    labels: dict[str, str] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.label_key, rules.label_value)]
+    )
+    annotations: dict[str, str] = field(
+        factory=dict,
+        converter=to_dict,
+        checks=[mapping_of(rules.label_key, instance_of(str, what="a string"))],
+    )
+    # The cluster's --service-node-port-range, so a fixed nodePort is checked against it.
+    node_port_range: tuple[int, int] = field(
+        default=defaults.NODE_PORT_RANGE, converter=to_tuple, checks=[_node_port_range]
+    )
+
+    @property
+    def affinity_timeout(self) -> int | None:
+        if self.session_affinity != "ClientIP":
+            return None
+        if self.session_affinity_timeout is None:
+            return defaults.SESSION_AFFINITY_TIMEOUT
+        return self.session_affinity_timeout
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        kind = self.type
+        exposed = kind in ("NodePort", "LoadBalancer")
+        if self.headless and exposed:
+            yield Problem("headless", True, f"cannot be combined with type {kind!r}")
+        if self.session_affinity_timeout is not None and self.session_affinity != "ClientIP":
+            yield Problem(
+                "session_affinity_timeout",
+                self.session_affinity_timeout,
+                "applies only to session_affinity 'ClientIP'",
+            )
+        if (
+            self.external_traffic_policy is not None
+            and not exposed
+            and not (kind == "ClusterIP" and self.external_ips)
+        ):
+            yield Problem(
+                "external_traffic_policy",
+                self.external_traffic_policy,
+                f"applies only to NodePort and LoadBalancer Services (this one is {kind!r}): "
+                "ClusterIP traffic never comes from outside the cluster",
+            )
+        if self.health_check_node_port is not None and not (
+            kind == "LoadBalancer" and self.external_traffic_policy == "Local"
+        ):
+            yield Problem(
+                "health_check_node_port",
+                self.health_check_node_port,
+                "applies only to a LoadBalancer with external_traffic_policy 'Local'",
+            )
+        if kind != "LoadBalancer":
+            if self.load_balancer_source_ranges:
+                yield Problem(
+                    "load_balancer_source_ranges",
+                    self.load_balancer_source_ranges,
+                    "applies only to type 'LoadBalancer'",
+                )
+            if self.load_balancer_class is not None:
+                yield Problem(
+                    "load_balancer_class",
+                    self.load_balancer_class,
+                    "applies only to type 'LoadBalancer'",
+                )
+        if self.publish_not_ready_addresses and not self.headless:
+            yield Problem(
+                "publish_not_ready_addresses",
+                True,
+                "is meant for headless Services (peers discovering each other before ready); "
+                "on a normal Service it sends traffic to pods that are not ready",
+            )
+        hints = self.annotations.get(TOPOLOGY_HINTS_ANNOTATION) if ok("annotations") else None
+        if self.topology_mode is not None and hints is not None and hints != self.topology_mode:
+            yield Problem(
+                f"annotations[{TOPOLOGY_HINTS_ANNOTATION!r}]",
+                hints,
+                f"disagrees with topology_mode ({self.topology_mode!r})",
+            )
+        if ok("annotations") and TOPOLOGY_MODE_ANNOTATION in self.annotations:
+            yield Problem(
+                f"annotations[{TOPOLOGY_MODE_ANNOTATION!r}]",
+                self.annotations[TOPOLOGY_MODE_ANNOTATION],
+                "is set through topology_mode",
+            )
+        if self.topology_mode is not None and self.traffic_distribution is not None:
+            yield Problem(
+                "topology_mode",
+                self.topology_mode,
+                "cannot be combined with traffic_distribution (choose one routing mechanism)",
+            )
+        if ok("ports", "node_port_range", "type"):
+            yield from self._port_rules(exposed)
+
+    def _port_rules(self, exposed: bool) -> Iterator[Problem]:
+        if len(self.ports) > 1:
+            for i, port in enumerate(self.ports):
+                if port.name is None:
+                    yield Problem(
+                        f"ports[{i}].name", None, "must be set when the Service has several ports"
+                    )
+        for name in rules.duplicates(p.name for p in self.ports if p.name is not None):
+            yield Problem("ports", name, "is used as the name of more than one port")
+        for key in rules.duplicates((p.port, p.protocol) for p in self.ports):
+            yield Problem("ports", key, "is used by more than one port (port, protocol)")
+        fixed = [(p.node_port, p.protocol) for p in self.ports if p.node_port is not None]
+        for key in rules.duplicates(fixed):
+            yield Problem("ports", key, "is used by more than one node port (node_port, protocol)")
+        low, high = self.node_port_range
+        for i, port in enumerate(self.ports):
+            if port.node_port is None:
+                continue
+            if not exposed:
+                yield Problem(
+                    f"ports[{i}].node_port",
+                    port.node_port,
+                    "applies only to NodePort and LoadBalancer Services",
+                )
+            elif not low <= port.node_port <= high:
+                yield Problem(
+                    f"ports[{i}].node_port",
+                    port.node_port,
+                    f"is not within the cluster's node port range {low}..{high}",
+                )

@@ -1,0 +1,95 @@
+"""WebApp: a Deployment and a Service (plus Secret, PDB and HPA when asked for)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.build.meta import dns_name
+from components.build.webapp import (
+    SECRET_SUFFIX,
+    WebAppPlan,
+    build_env_secret,
+    build_webapp_autoscaler,
+    build_webapp_budget,
+    build_webapp_deployment,
+    build_webapp_service,
+)
+from components.register import register
+from components.spec.webapp import WebAppArgs
+
+TYPE = "berth:index:WebApp"
+
+
+def metadata_output(resource: pulumi.CustomResource, key: str) -> pulumi.Output[Any]:
+    meta: pulumi.Output[Any] = resource.metadata  # type: ignore[attr-defined]
+    return meta.apply(lambda m: (m or {}).get(key) if isinstance(m, dict) else getattr(m, key))
+
+
+def namespace_output(resource: pulumi.CustomResource, namespace: str | None) -> pulumi.Output[str]:
+    """The namespace the object landed in: the one asked for, else what the cluster chose."""
+    if namespace is not None:
+        return pulumi.Output.from_input(namespace)
+    return metadata_output(resource, "namespace").apply(lambda ns: ns or "default")
+
+
+class WebApp(pulumi.ComponentResource):
+    """A Deployment plus a Service, secure by default. See :class:`WebAppArgs`.
+
+    Outputs: ``deployment_name``, ``namespace``, ``selector``, and, with a Service,
+    ``service_name`` and ``dns_name`` (``<svc>.<ns>.svc.<cluster domain>``).
+    """
+
+    deployment_name: pulumi.Output[str]
+    namespace: pulumi.Output[str]
+    selector: pulumi.Output[dict[str, str]]
+    service_name: pulumi.Output[str] | None
+    dns_name: pulumi.Output[str] | None
+
+    def __init__(
+        self, name: str, args: WebAppArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        if not isinstance(args, WebAppArgs):
+            raise TypeError(f"WebApp {name!r}: args must be a WebAppArgs, not {type(args)!r}")
+        # Names are checked before the component itself is registered.
+        plan = WebAppPlan.of(name, args)
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        secret_manifest = build_env_secret(plan)
+        secret_name: pulumi.Input[str] | None = None
+        if secret_manifest is not None:
+            self.secret = register(f"{name}{SECRET_SUFFIX}", secret_manifest, child)
+            secret_name = metadata_output(self.secret, "name")
+
+        self.deployment = register(name, build_webapp_deployment(plan, secret_name), child)
+        self.deployment_name = metadata_output(self.deployment, "name")
+        self.namespace = namespace_output(self.deployment, args.namespace)
+        self.selector = pulumi.Output.from_input(plan.identity.selector())
+
+        budget = build_webapp_budget(plan)
+        if budget is not None:
+            self.disruption_budget = register(name, budget, child)
+        autoscaler = build_webapp_autoscaler(plan, self.deployment_name)
+        if autoscaler is not None:
+            self.autoscaler = register(name, autoscaler, child)
+
+        self.service_name = self.dns_name = None
+        service = build_webapp_service(plan)
+        if service is not None:
+            self.service = register(name, service, child)
+            self.service_name = metadata_output(self.service, "name")
+            self.dns_name = pulumi.Output.all(self.service_name, self.namespace).apply(
+                lambda parts: dns_name(parts[0], parts[1], args.cluster_domain)
+            )
+
+        self.register_outputs(
+            {
+                "deployment_name": self.deployment_name,
+                "namespace": self.namespace,
+                "selector": self.selector,
+                "service_name": self.service_name,
+                "dns_name": self.dns_name,
+            }
+        )
