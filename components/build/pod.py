@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -159,7 +160,7 @@ def build_pod_template(
     *,
     pod_labels: dict[str, str],
     selector: dict[str, str],
-    annotations: dict[str, str],
+    annotations: Mapping[str, str],
     secret_name: pulumi.Input[str] | None,
     spread: Spread | None,
     service_account_name: str | None,

@@ -38,7 +38,8 @@ class WebAppPlan:
 
     @classmethod
     def of(cls, logical: str, args: WebAppArgs) -> WebAppPlan:
-        names = names_for(logical, args, longest_suffix=SECRET_SUFFIX)
+        suffix = SECRET_SUFFIX if args.container.secret_env else ""
+        names = names_for(logical, args, longest_suffix=suffix)
         identity = Identity.of(logical, args)
         obj_labels = common_labels(identity, args, version_of(args.container.image))
         return cls(names, identity, obj_labels, args)

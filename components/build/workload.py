@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from components.build.meta import Manifest
@@ -17,7 +19,7 @@ def build_deployment(
     spec: DeploymentSpec,
     selector: dict[str, str],
     pod_labels: dict[str, str],
-    pod_annotations: dict[str, str],
+    pod_annotations: Mapping[str, str],
     secret_name: pulumi.Input[str] | None,
     replicas: int | None = None,
 ) -> Manifest:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -29,10 +29,10 @@ class AppArgs(Spec):
     version: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
     component: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
     part_of: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
-    labels: dict[str, str] = field(
+    labels: Mapping[str, str] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.label_key, rules.label_value)]
     )
-    annotations: dict[str, str] = field(
+    annotations: Mapping[str, str] = field(
         factory=dict,
         converter=to_dict,
         checks=[mapping_of(rules.label_key, instance_of(str, what="a string"))],

@@ -16,7 +16,7 @@ from typing import Any, cast
 import attrs
 
 from components.errors import Problem, SpecError
-from components.spec.rules import Check
+from components.spec.rules import Check, is_int
 
 _CHECKS = "berth_checks"
 
@@ -31,9 +31,21 @@ def field(
     """An attrs field whose ``checks`` run when the spec is validated."""
     return attrs.field(
         default=attrs.Factory(factory) if factory is not None else default,
-        converter=converter,
+        converter=_located(converter) if converter is not None else None,
         metadata={_CHECKS: tuple(checks)},
     )
+
+
+def _located(converter: Callable[[Any], Any]) -> attrs.Converter[Any, Any]:
+    """A converter whose config errors (unknown or missing keys) carry this field's path."""
+
+    def convert(value: Any, at: attrs.Attribute[Any]) -> Any:
+        try:
+            return converter(value)
+        except SpecError as error:
+            raise error.under(at.name) from None
+
+    return attrs.Converter(convert, takes_field=True)
 
 
 def to_tuple(value: Any) -> Any:
@@ -159,5 +171,24 @@ def from_mapping(cls: type[Any]) -> Callable[[Any], Any]:
             raise SpecError(
                 [Problem(name, None, "is required") for name in missing], cls.__name__
             ) from None
+
+    return convert
+
+
+def tuple_of(cls: type[Any], port: str | None = None) -> Callable[[Any], Any]:
+    """Converter for a list of nested specs from config; ``port`` names the field a bare
+    number stands for (``ports: [8080]`` means ``[ContainerPort(port=8080)]``)."""
+    make = from_mapping(cls)
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            return value
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(cls(**{port: item}) if port and is_int(item) else make(item))
+            except SpecError as error:
+                raise error.under(f"[{i}]") from None
+        return tuple(items)
 
     return convert

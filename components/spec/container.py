@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -19,6 +19,7 @@ from components.spec.base import (
     mapping_of,
     to_dict,
     to_tuple,
+    tuple_of,
 )
 
 Protocol = Literal["TCP", "UDP", "SCTP"]
@@ -33,14 +34,6 @@ class ContainerPort(Spec):
     port: int = field(checks=[rules.port_number])
     name: str | None = field(default=None, checks=[rules.optional(rules.port_name)])
     protocol: Protocol = field(default="TCP", checks=[rules.one_of(*PROTOCOLS)])
-
-
-def _to_ports(value: Any) -> Any:
-    if not isinstance(value, list | tuple):
-        return value
-    return tuple(
-        ContainerPort(port=v) if rules.is_int(v) else from_mapping(ContainerPort)(v) for v in value
-    )
 
 
 @attrs.frozen(kw_only=True)
@@ -100,7 +93,7 @@ class Probe(Spec):
     path: str = field(default="/", checks=[instance_of(str, what="a URL path")])
     port: int | str | None = field(default=None)
     scheme: Literal["HTTP", "HTTPS"] = field(default="HTTP", checks=[rules.one_of("HTTP", "HTTPS")])
-    command: tuple[str, ...] = field(
+    command: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
     )
     initial_delay_seconds: int = field(default=0, checks=[rules.within(0)])
@@ -161,10 +154,10 @@ class Security(Spec):
     allow_privilege_escalation: bool = field(
         default=False, checks=[instance_of(bool, what="a boolean")]
     )
-    drop_capabilities: tuple[str, ...] = field(
+    drop_capabilities: Sequence[str] = field(
         default=("ALL",), converter=to_tuple, checks=[each(rules.non_empty_text)]
     )
-    add_capabilities: tuple[str, ...] = field(
+    add_capabilities: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(rules.non_empty_text)]
     )
     seccomp_profile: Literal["RuntimeDefault", "Localhost", "Unconfined"] = field(
@@ -174,7 +167,7 @@ class Security(Spec):
     automount_service_account_token: bool = field(
         default=False, checks=[instance_of(bool, what="a boolean")]
     )
-    writable_paths: tuple[str, ...] = field(
+    writable_paths: Sequence[str] = field(
         default=("/tmp",), converter=to_tuple, checks=[each(_absolute_path)]
     )
 
@@ -236,22 +229,22 @@ class Container(Spec):
 
     image: str = field(checks=[rules.image_reference])
     name: str = field(default="app", checks=[rules.dns1123_label])
-    command: tuple[str, ...] = field(
+    command: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
     )
-    args: tuple[str, ...] = field(
+    args: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
     )
     working_dir: str | None = field(default=None, checks=[rules.optional(_absolute_path)])
-    ports: tuple[ContainerPort, ...] = field(
+    ports: Sequence[ContainerPort] = field(
         default=(),
-        converter=_to_ports,
+        converter=tuple_of(ContainerPort, port="port"),
         checks=[each(instance_of(ContainerPort, what="a ContainerPort"))],
     )
-    env: dict[str, EnvValue] = field(
+    env: Mapping[str, EnvValue] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _env_value)]
     )
-    secret_env: dict[str, pulumi.Input[str]] = field(
+    secret_env: Mapping[str, pulumi.Input[str]] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _secret_env_value)]
     )
     resources: Resources = field(
@@ -332,6 +325,6 @@ class Container(Spec):
         return first.name or first.port
 
 
-def _port_names(ports: tuple[ContainerPort, ...]) -> str:
+def _port_names(ports: Sequence[ContainerPort]) -> str:
     named = [p.name for p in ports if p.name]
     return "named: " + ", ".join(repr(n) for n in named) if named else "none is named"

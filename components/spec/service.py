@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -14,11 +14,11 @@ from components.spec.base import (
     Spec,
     each,
     field,
-    from_mapping,
     instance_of,
     mapping_of,
     to_dict,
     to_tuple,
+    tuple_of,
 )
 from components.spec.container import PROTOCOLS, Protocol
 
@@ -48,14 +48,6 @@ class ServicePort(Spec):
             yield Problem("target_port", target, "is not a port number (1..65535) or a port name")
 
 
-def _to_service_ports(value: Any) -> Any:
-    if not isinstance(value, list | tuple):
-        return value
-    return tuple(
-        ServicePort(port=v) if rules.is_int(v) else from_mapping(ServicePort)(v) for v in value
-    )
-
-
 def _node_port_range(value: object) -> str | None:
     if (
         isinstance(value, tuple)
@@ -79,9 +71,9 @@ class ServiceSpec(Spec):
         default="ClusterIP", checks=[rules.one_of("ClusterIP", "NodePort", "LoadBalancer")]
     )
     headless: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
-    ports: tuple[ServicePort, ...] = field(
+    ports: Sequence[ServicePort] = field(
         default=(),
-        converter=_to_service_ports,
+        converter=tuple_of(ServicePort, port="port"),
         checks=[each(instance_of(ServicePort, what="a ServicePort"))],
     )
     session_affinity: Literal["None", "ClientIP"] = field(
@@ -110,14 +102,14 @@ class ServiceSpec(Spec):
         default=False, checks=[instance_of(bool, what="a boolean")]
     )
     load_balancer_class: str | None = field(default=None, checks=[rules.optional(rules.label_key)])
-    load_balancer_source_ranges: tuple[str, ...] = field(
+    load_balancer_source_ranges: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(rules.cidr)]
     )
-    external_ips: tuple[str, ...] = field(default=(), converter=to_tuple, checks=[each(_plain_ip)])
-    labels: dict[str, str] = field(
+    external_ips: Sequence[str] = field(default=(), converter=to_tuple, checks=[each(_plain_ip)])
+    labels: Mapping[str, str] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.label_key, rules.label_value)]
     )
-    annotations: dict[str, str] = field(
+    annotations: Mapping[str, str] = field(
         factory=dict,
         converter=to_dict,
         checks=[mapping_of(rules.label_key, instance_of(str, what="a string"))],

@@ -1,0 +1,151 @@
+"""One WebAppArgs per capability, shared by the schema tests and the API server dry run."""
+
+from __future__ import annotations
+
+from components import (
+    Autoscaling,
+    ConfigMapKeyRef,
+    Container,
+    ContainerPort,
+    DeploymentSpec,
+    DisruptionBudget,
+    Probe,
+    Resources,
+    SecretKeyRef,
+    Security,
+    ServicePort,
+    ServiceSpec,
+    Spread,
+    WebAppArgs,
+)
+
+WEB = Container(
+    image="registry.example.com/shop:1.4.2", ports=[ContainerPort(port=8080, name="http")]
+)
+TWO_PORTS = Container(
+    image="registry.example.com/api:2.0",
+    ports=[
+        ContainerPort(port=8080, name="http"),
+        ContainerPort(port=9090, name="metrics"),
+        ContainerPort(port=5353, name="dns", protocol="UDP"),
+    ],
+)
+
+CATALOGUE: dict[str, WebAppArgs] = {
+    "minimal": WebAppArgs(container=WEB),
+    "explicit-name": WebAppArgs(container=WEB, name="shop", namespace="shop"),
+    "several-ports": WebAppArgs(container=TWO_PORTS),
+    "explicit-ports": WebAppArgs(
+        container=TWO_PORTS,
+        service=ServiceSpec(ports=[ServicePort(port=80, target_port="http", name="web")]),
+    ),
+    "node-port": WebAppArgs(
+        container=WEB,
+        service=ServiceSpec(
+            type="NodePort", ports=[ServicePort(port=80, target_port=8080, node_port=30080)]
+        ),
+    ),
+    "load-balancer-local": WebAppArgs(
+        container=WEB,
+        service=ServiceSpec(
+            type="LoadBalancer",
+            external_traffic_policy="Local",
+            health_check_node_port=32000,
+            load_balancer_source_ranges=["203.0.113.0/24", "2001:db8::/32"],
+            load_balancer_class="example.com/lb",
+            annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+        ),
+    ),
+    "headless-peers": WebAppArgs(
+        container=WEB, service=ServiceSpec(headless=True, publish_not_ready_addresses=True)
+    ),
+    "headless-no-ports": WebAppArgs(
+        container=Container(image="registry.example.com/worker:1"),
+        service=ServiceSpec(headless=True),
+    ),
+    "sticky": WebAppArgs(
+        container=WEB,
+        service=ServiceSpec(session_affinity="ClientIP", session_affinity_timeout=600),
+    ),
+    "topology": WebAppArgs(
+        container=WEB,
+        service=ServiceSpec(
+            traffic_distribution="PreferSameZone", internal_traffic_policy="Cluster"
+        ),
+    ),
+    "topology-mode": WebAppArgs(container=WEB, service=ServiceSpec(topology_mode="Auto")),
+    "worker-no-service": WebAppArgs(
+        container=Container(image="registry.example.com/worker:1"), service=None
+    ),
+    "everything-in-the-pod": WebAppArgs(
+        container=Container(
+            image="registry.example.com/shop:1.4.2",
+            command=["/app/server"],
+            args=["--port", "8080"],
+            working_dir="/app",
+            ports=[ContainerPort(port=8080, name="http"), ContainerPort(port=9000, name="grpc")],
+            env={
+                "LOG_LEVEL": "info",
+                "API_KEY": SecretKeyRef(secret_name="vendor", key="api-key"),
+                "FEATURES": ConfigMapKeyRef(config_map_name="flags", key="features", optional=True),
+            },
+            secret_env={"SESSION_KEY": "not-really-secret-in-tests"},
+            resources=Resources(
+                cpu_request="250m", cpu_limit="1", memory_request="256Mi", memory_limit="512Mi"
+            ),
+            readiness_probe=Probe.http("/ready", port="http", period_seconds=5),
+            liveness_probe=Probe.tcp(failure_threshold=6),
+            startup_probe=Probe.exec("cat", "/tmp/started", failure_threshold=30),
+            security=Security(
+                run_as_user=10001,
+                run_as_group=10001,
+                fs_group=10001,
+                writable_paths=["/tmp", "/var/cache/app"],
+            ),
+        ),
+        labels={"team": "checkout"},
+        annotations={"example.com/owner": "checkout"},
+        version="1.4.2",
+        component="frontend",
+        part_of="shop",
+    ),
+    "grpc-probe": WebAppArgs(
+        container=Container(
+            image="registry.example.com/api:2.0",
+            ports=[ContainerPort(port=9000, name="grpc")],
+            readiness_probe=Probe(kind="grpc"),
+        )
+    ),
+    "high-availability": WebAppArgs(
+        container=WEB,
+        deployment=DeploymentSpec(
+            replicas=4,
+            min_ready_seconds=5,
+            progress_deadline_seconds=120,
+            disruption_budget=DisruptionBudget(),
+            spread=Spread(when_unsatisfiable="DoNotSchedule"),
+        ),
+    ),
+    "autoscaled": WebAppArgs(
+        container=WEB,
+        deployment=DeploymentSpec(
+            autoscaling=Autoscaling(min_replicas=3, max_replicas=12, memory_utilization=75),
+            disruption_budget=DisruptionBudget(min_available="50%"),
+        ),
+    ),
+    "recreate": WebAppArgs(
+        container=WEB, deployment=DeploymentSpec(strategy="Recreate", replicas=1)
+    ),
+    "baseline-root": WebAppArgs(
+        container=Container(
+            image="registry.example.com/legacy:7",
+            ports=[ContainerPort(port=80)],
+            security=Security(
+                pod_security="baseline",
+                run_as_non_root=False,
+                read_only_root_filesystem=False,
+                add_capabilities=["NET_BIND_SERVICE", "CHOWN"],
+            ),
+        )
+    ),
+}
