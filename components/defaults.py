@@ -25,8 +25,31 @@ SESSION_AFFINITY_TIMEOUT: Final = 10800
 # The range kube-apiserver's --service-node-port-range has by default.
 NODE_PORT_RANGE: Final = (30000, 32767)
 CLUSTER_DOMAIN: Final = "cluster.local"
-# What Pulumi appends to an autonamed resource: '-' and 7 random characters, and
-# we keep one character spare so names never hit the 63-character limit.
-AUTONAME_SUFFIX_LENGTH: Final = 8
+# What the Kubernetes provider appends to an autonamed object: '-' and 8 random
+# lowercase letters or digits (seen on the live cluster in the end-to-end tests).
+AUTONAME_SUFFIX_LENGTH: Final = 9
 # Who manages the objects, for app.kubernetes.io/managed-by.
 MANAGED_BY: Final = "berth"
+
+# CanaryService.
+# Four pods split in 25 % steps and keep two stable pods (HA) up to a 50 % canary;
+# a finer split needs more pods, which costs more, so the user chooses it.
+CANARY_REPLICAS: Final = 4
+# The label that tells the two tracks apart, and its values (Argo Rollouts and most
+# tutorials use the same words, so dashboards and kubectl queries read naturally).
+TRACK_LABEL: Final = "track"
+STABLE_TRACK: Final = "stable"
+CANARY_TRACK: Final = "canary"
+# ingress-nginx's own word for "send this user to the canary"; HTTPRoute matches use it too,
+# so a tester's header or cookie works the same through either router.
+CANARY_MATCH_VALUE: Final = "always"
+# The IngressClass ingress-nginx installs by default.
+NGINX_INGRESS_CLASS: Final = "nginx"
+
+# ExternalDatabase: each engine's well-known port and the URL scheme its clients accept.
+DATABASE_ENGINES: Final = {
+    "postgresql": ("postgresql", 5432),
+    "mysql": ("mysql", 3306),
+    "redis": ("redis", 6379),
+    "mongodb": ("mongodb", 27017),
+}

@@ -128,15 +128,15 @@ def test_an_explicit_name_fixes_every_object_name() -> None:
 
 
 def test_a_logical_name_too_long_for_autonaming_is_rejected() -> None:
-    with pytest.raises(SpecError, match=r"name: 'a{56}' .*at most 55 .*random suffix"):
-        build(WebAppArgs(container=WEB), name="a" * 56)
-    assert build(WebAppArgs(container=WEB), name="a" * 55).deployment
+    with pytest.raises(SpecError, match=r"name: 'a{55}' .*at most 54 .*random suffix"):
+        build(WebAppArgs(container=WEB), name="a" * 55)
+    assert build(WebAppArgs(container=WEB), name="a" * 54).deployment
 
 
 def test_a_secret_leaves_room_for_its_suffix_in_the_name() -> None:
     secret = attrs.evolve(WEB, secret_env={"PW": "x"})
-    with pytest.raises(SpecError, match=r"at most 51 "):
-        build(WebAppArgs(container=secret), name="a" * 52)
+    with pytest.raises(SpecError, match=r"at most 50 "):
+        build(WebAppArgs(container=secret), name="a" * 51)
     with pytest.raises(SpecError, match=r"name: 'b{60}' .*at most 59 "):
         build(WebAppArgs(container=secret, name="b" * 60))
 

@@ -18,7 +18,7 @@ from components.spec.base import Spec, field, instance_of, mapping_of, to_dict
 class AppArgs(Spec):
     """Naming and labelling shared by WebAppArgs, CanaryServiceArgs and ExternalDatabaseArgs.
 
-    ``name`` None means Pulumi autonaming (``<logical name>-<7 random chars>``); a string
+    ``name`` None means Pulumi autonaming (``<logical name>-<8 random chars>``); a string
     fixes the Kubernetes name. See the README's naming policy for when to choose which.
     """
 

@@ -1,0 +1,80 @@
+"""Test harness for Pulumi programs built with Berth (or plain pulumi_kubernetes).
+
+* :class:`PulumiHarness` runs a program under mocks in preview or update mode
+  and reads its outputs without letting unknown values skip assertions.
+* :class:`BerthMocks` fills what the Kubernetes provider would (names,
+  namespaces, cluster IPs, Deployment status).
+* :class:`ResourceRegistry` records every resource with its inputs, options,
+  parent and registered outputs, plus log messages.
+* :func:`validate_manifest` checks manifests against the Kubernetes schemas.
+
+The pytest plugin (``components.testing.plugin``) provides the
+``pulumi_harness`` fixture. Names are imported lazily so that loading the
+plugin does not import Pulumi.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "BerthMocks": "components.testing.mocks",
+    "autoname": "components.testing.mocks",
+    "fake_cluster_ip": "components.testing.mocks",
+    "fake_load_balancer_ip": "components.testing.mocks",
+    "normalize_numbers": "components.testing.mocks",
+    "UNKNOWN": "components.testing.registry",
+    "CustomTimeouts": "components.testing.registry",
+    "InvokeRecord": "components.testing.registry",
+    "LogEntry": "components.testing.registry",
+    "RecordingMonitor": "components.testing.registry",
+    "ResourceOptionsRecord": "components.testing.registry",
+    "ResourceRecord": "components.testing.registry",
+    "ResourceRegistry": "components.testing.registry",
+    "Mode": "components.testing.harness",
+    "PulumiHarness": "components.testing.harness",
+    "SUPPORTED_K8S_VERSIONS": "components.testing.schema",
+    "SchemaError": "components.testing.schema",
+    "SchemaNotFoundError": "components.testing.schema",
+    "SchemaValidator": "components.testing.schema",
+    "Violation": "components.testing.schema",
+    "register_schema": "components.testing.schema",
+    "validate_manifest": "components.testing.schema",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'components.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from components.testing.harness import Mode as Mode
+    from components.testing.harness import PulumiHarness as PulumiHarness
+    from components.testing.mocks import BerthMocks as BerthMocks
+    from components.testing.mocks import autoname as autoname
+    from components.testing.mocks import fake_cluster_ip as fake_cluster_ip
+    from components.testing.mocks import fake_load_balancer_ip as fake_load_balancer_ip
+    from components.testing.mocks import normalize_numbers as normalize_numbers
+    from components.testing.registry import UNKNOWN as UNKNOWN
+    from components.testing.registry import CustomTimeouts as CustomTimeouts
+    from components.testing.registry import InvokeRecord as InvokeRecord
+    from components.testing.registry import LogEntry as LogEntry
+    from components.testing.registry import RecordingMonitor as RecordingMonitor
+    from components.testing.registry import ResourceOptionsRecord as ResourceOptionsRecord
+    from components.testing.registry import ResourceRecord as ResourceRecord
+    from components.testing.registry import ResourceRegistry as ResourceRegistry
+    from components.testing.schema import SUPPORTED_K8S_VERSIONS as SUPPORTED_K8S_VERSIONS
+    from components.testing.schema import SchemaError as SchemaError
+    from components.testing.schema import SchemaNotFoundError as SchemaNotFoundError
+    from components.testing.schema import SchemaValidator as SchemaValidator
+    from components.testing.schema import Violation as Violation
+    from components.testing.schema import register_schema as register_schema
+    from components.testing.schema import validate_manifest as validate_manifest

@@ -1,0 +1,164 @@
+"""WebApp as Pulumi sees it: what is registered, under which parent, with which outputs.
+
+Every test runs twice, in preview and in update mode (the ``pulumi_harness`` fixture).
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components import (
+    Autoscaling,
+    Container,
+    ContainerPort,
+    DeploymentSpec,
+    DisruptionBudget,
+    ServiceSpec,
+    SpecError,
+    WebApp,
+    WebAppArgs,
+)
+from components.testing import PulumiHarness
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+SERVICE = "kubernetes:core/v1:Service"
+SECRET = "kubernetes:core/v1:Secret"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+WEB = Container(image="shop:1.0", ports=[ContainerPort(port=8080, name="http")])
+
+
+def test_webapp_registers_a_deployment_and_a_service_under_the_component(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    app = pulumi_harness.run(lambda: WebApp("shop", WebAppArgs(container=WEB)))
+    registry = pulumi_harness.registry
+    component = registry.one("berth:index:WebApp", name="shop")
+    deployment = registry.one(DEPLOYMENT, name="shop")
+    service = registry.one(SERVICE, name="shop")
+    assert deployment.parent == component.urn
+    assert service.parent == component.urn
+    assert [r.type for r in registry.children_of(component)] == [DEPLOYMENT, SERVICE]
+    assert deployment.inputs["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "shop",
+        "app.kubernetes.io/instance": "shop",
+    }
+    assert registry.has_outputs(component)
+    assert (
+        pulumi_harness.resolve(app.selector) == deployment.inputs["spec"]["selector"]["matchLabels"]
+    )
+
+
+def test_outputs_give_the_autonamed_service_and_its_cluster_dns_name(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    app = pulumi_harness.run(lambda: WebApp("shop", WebAppArgs(container=WEB, namespace="store")))
+    service_name = pulumi_harness.resolve(app.service_name)
+    assert service_name.startswith("shop-") and len(service_name) == len("shop-") + 8
+    assert pulumi_harness.resolve(app.namespace) == "store"
+    assert pulumi_harness.resolve(app.dns_name) == f"{service_name}.store.svc.cluster.local"
+    assert pulumi_harness.resolve(app.deployment_name).startswith("shop-")
+
+
+def test_explicit_name_and_cluster_domain_shape_the_dns_name(pulumi_harness: PulumiHarness) -> None:
+    app = pulumi_harness.run(
+        lambda: WebApp(
+            "shop", WebAppArgs(container=WEB, name="shop", cluster_domain="corp.internal")
+        )
+    )
+    assert pulumi_harness.resolve(app.dns_name) == "shop.default.svc.corp.internal"
+
+
+def test_secret_env_is_stored_in_a_secret_the_deployment_references(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    def program() -> WebApp:
+        container = Container(
+            image="shop:1.0",
+            ports=[ContainerPort(port=8080)],
+            secret_env={"DB_PASSWORD": pulumi.Output.secret("hunter2")},
+        )
+        return WebApp("shop", WebAppArgs(container=container))
+
+    pulumi_harness.run(program)
+    registry = pulumi_harness.registry
+    secret = registry.one(SECRET, name="shop-env")
+    deployment = registry.one(DEPLOYMENT, name="shop")
+    assert secret.parent == registry.one("berth:index:WebApp").urn
+    env = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["env"]
+    secret_name = secret.outputs["metadata"]["name"]
+    assert env == [
+        {
+            "name": "DB_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": secret_name, "key": "DB_PASSWORD"}},
+        }
+    ]
+    assert "hunter2" not in repr(deployment.inputs)
+    assert registry.depends_on(deployment, secret)
+
+
+def test_high_availability_objects_are_children_too(pulumi_harness: PulumiHarness) -> None:
+    pulumi_harness.run(
+        lambda: WebApp(
+            "shop",
+            WebAppArgs(
+                container=WEB,
+                deployment=DeploymentSpec(
+                    autoscaling=Autoscaling(min_replicas=3, max_replicas=6),
+                    disruption_budget=DisruptionBudget(),
+                ),
+            ),
+        )
+    )
+    registry = pulumi_harness.registry
+    component = registry.one("berth:index:WebApp")
+    hpa = registry.one(HPA)
+    assert registry.one(PDB).parent == component.urn
+    assert hpa.parent == component.urn
+    deployment = registry.one(DEPLOYMENT)
+    assert "replicas" not in deployment.inputs["spec"]
+    assert hpa.inputs["spec"]["scaleTargetRef"]["name"] == deployment.outputs["metadata"]["name"]
+
+
+def test_a_worker_without_service_has_no_dns_name(pulumi_harness: PulumiHarness) -> None:
+    app = pulumi_harness.run(
+        lambda: WebApp("worker", WebAppArgs(container=Container(image="w:1"), service=None))
+    )
+    assert app.dns_name is None and app.service_name is None
+    assert pulumi_harness.registry.of_type(SERVICE) == ()
+
+
+def test_invalid_input_registers_nothing(pulumi_harness: PulumiHarness) -> None:
+    def program() -> None:
+        WebApp(
+            "shop",
+            WebAppArgs(container=WEB, service=ServiceSpec(external_traffic_policy="Local")),
+        )
+
+    with pytest.raises(SpecError, match=r"service\.external_traffic_policy"):
+        pulumi_harness.run(program)
+    assert [r for r in pulumi_harness.registry if r.type != "pulumi:pulumi:Stack"] == []
+
+
+def test_a_name_too_long_for_autonaming_registers_nothing(pulumi_harness: PulumiHarness) -> None:
+    with pytest.raises(SpecError, match="random suffix"):
+        pulumi_harness.run(lambda: WebApp("s" * 60, WebAppArgs(container=WEB)))
+    assert [r for r in pulumi_harness.registry if r.type != "pulumi:pulumi:Stack"] == []
+
+
+def test_wrong_args_type_is_a_type_error(pulumi_harness: PulumiHarness) -> None:
+    with pytest.raises(TypeError, match="must be a WebAppArgs"):
+        pulumi_harness.run(lambda: WebApp("shop", {"container": WEB}))  # type: ignore[arg-type]
+
+
+def test_component_options_reach_the_component(pulumi_harness: PulumiHarness) -> None:
+    def program() -> None:
+        first = WebApp("db-proxy", WebAppArgs(container=WEB))
+        WebApp("shop", WebAppArgs(container=WEB), opts=pulumi.ResourceOptions(depends_on=[first]))
+
+    pulumi_harness.run(program)
+    registry = pulumi_harness.registry
+    shop = registry.one("berth:index:WebApp", name="shop")
+    proxy = registry.one("berth:index:WebApp", name="db-proxy")
+    assert registry.depends_on(shop, proxy)
