@@ -27,6 +27,13 @@ _EXPORTS: dict[str, str] = {
     "Spread": "components.spec.deployment",
     "ServiceSpec": "components.spec.service",
     "ServicePort": "components.spec.service",
+    "CanaryService": "components.canary",
+    "CanaryServiceArgs": "components.spec.canary",
+    "CanaryTrack": "components.spec.canary",
+    "HttpRouteSpec": "components.spec.canary",
+    "NginxCanarySpec": "components.spec.canary",
+    "ExternalDatabase": "components.database",
+    "ExternalDatabaseArgs": "components.spec.database",
 }
 
 __all__ = list(_EXPORTS)
@@ -42,8 +49,14 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from components.canary import CanaryService as CanaryService
+    from components.database import ExternalDatabase as ExternalDatabase
     from components.errors import Problem as Problem
     from components.errors import SpecError as SpecError
+    from components.spec.canary import CanaryServiceArgs as CanaryServiceArgs
+    from components.spec.canary import CanaryTrack as CanaryTrack
+    from components.spec.canary import HttpRouteSpec as HttpRouteSpec
+    from components.spec.canary import NginxCanarySpec as NginxCanarySpec
     from components.spec.container import (
         ConfigMapKeyRef as ConfigMapKeyRef,
     )
@@ -65,6 +78,7 @@ if TYPE_CHECKING:
     from components.spec.container import (
         Security as Security,
     )
+    from components.spec.database import ExternalDatabaseArgs as ExternalDatabaseArgs
     from components.spec.deployment import (
         Autoscaling as Autoscaling,
     )

@@ -21,3 +21,9 @@ SERVICE_NAME: Final = "kubernetes.io/service-name"
 # Topology keys for spreading and zone-aware routing.
 ZONE: Final = "topology.kubernetes.io/zone"
 HOSTNAME: Final = "kubernetes.io/hostname"
+# Tells the EndpointSlice controller that a slice is not its own to manage.
+ENDPOINTSLICE_MANAGED_BY: Final = "endpointslice.kubernetes.io/managed-by"
+
+# Annotation keys.
+# Makes pulumi-kubernetes report the object ready once applied, without awaiting its status.
+SKIP_AWAIT: Final = "pulumi.com/skipAwait"

@@ -1,0 +1,453 @@
+"""CanaryService: spec → both tracks, their Services and the optional routers, as manifests.
+
+Selectors are the identity labels (main Service) plus the track label (each track's
+Deployment, Service and budget). Nothing else ever enters them: the weight, the
+images and a promotion only change replica counts, templates and route weights.
+"""
+
+from __future__ import annotations
+
+from math import gcd
+
+import attrs
+import pulumi
+
+from components import defaults, labels
+from components.build.meta import (
+    Identity,
+    Manifest,
+    Names,
+    common_labels,
+    names_for,
+    object_meta,
+    version_of,
+)
+from components.build.pod import secret_env_keys
+from components.build.service import build_service, service_ports
+from components.build.webapp import SECRET_SUFFIX
+from components.build.workload import build_deployment, build_disruption_budget
+from components.spec.canary import CanaryServiceArgs, Track
+from components.spec.container import Container
+from components.spec.service import ServiceSpec
+
+STABLE_SUFFIX = "-stable"
+CANARY_SUFFIX = "-canary"
+GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
+NGINX_CANARY = "nginx.ingress.kubernetes.io/canary"
+NGINX_CANARY_WEIGHT = "nginx.ingress.kubernetes.io/canary-weight"
+NGINX_CANARY_BY_HEADER = "nginx.ingress.kubernetes.io/canary-by-header"
+NGINX_CANARY_BY_HEADER_VALUE = "nginx.ingress.kubernetes.io/canary-by-header-value"
+NGINX_CANARY_BY_COOKIE = "nginx.ingress.kubernetes.io/canary-by-cookie"
+
+
+@attrs.frozen
+class Split:
+    """How ``total`` pods divide between the tracks for a requested canary percentage.
+
+    ``requested`` is ``canary_weight``, or 0 while promoting. Then:
+
+    - ``canary`` is 0 when ``requested`` is 0, ``total`` when it is 100, and otherwise
+      ``total * requested / 100`` rounded to the nearest pod (halves round up), kept
+      within ``1 .. total - 1`` so that both tracks run pods;
+    - ``stable`` is ``total - canary``;
+    - ``effective`` is ``100 * canary / total``, the percentage of ready pods (and so of
+      the main Service's connections) in the canary, rounded to two decimals.
+
+    Nearest rounding keeps the effective share as close to the request as whole pods
+    allow (Argo Rollouts rounds the same way); a canary always gets at least one pod.
+    """
+
+    total: int
+    requested: int
+    canary: int
+
+    @property
+    def stable(self) -> int:
+        return self.total - self.canary
+
+    @property
+    def effective(self) -> float:
+        return round(100 * self.canary / self.total, 2)
+
+    @property
+    def exact(self) -> bool:
+        return self.canary * 100 == self.requested * self.total
+
+    @property
+    def exact_step(self) -> int:
+        """The pod totals that give exactly ``requested`` percent are multiples of this."""
+        return 100 // gcd(self.requested, 100)
+
+
+def split_replicas(total: int, weight: int, *, promote: bool = False) -> Split:
+    requested = 0 if promote else weight
+    if requested == 0:
+        canary = 0
+    elif requested == 100:
+        canary = total
+    else:
+        nearest = (2 * total * requested + 100) // 200  # floor(total * requested / 100 + 1/2)
+        canary = min(max(nearest, 1), total - 1)
+    return Split(total, requested, canary)
+
+
+@attrs.frozen
+class TrackPlan:
+    """One track: its Deployment's container, pod count, selector and labels."""
+
+    track: Track
+    suffix: str
+    container: Container
+    replicas: int
+    selector: dict[str, str]
+    labels: dict[str, str]
+
+
+@attrs.frozen
+class CanaryPlan:
+    """What every object of one CanaryService shares, and what each track adds."""
+
+    names: Names
+    identity: Identity
+    labels: dict[str, str]
+    args: CanaryServiceArgs
+    split: Split
+    stable: TrackPlan
+    canary: TrackPlan
+
+    @classmethod
+    def of(cls, logical: str, args: CanaryServiceArgs) -> CanaryPlan:
+        # '-stable' and '-canary' are the longest suffixes a Service name gets.
+        names = names_for(logical, args, longest_suffix=STABLE_SUFFIX)
+        identity = Identity.of(logical, args)
+        split = split_replicas(args.replicas, args.canary_weight, promote=args.promote)
+
+        def track(which: Track, suffix: str, value: str, replicas: int) -> TrackPlan:
+            selector = {**identity.selector(), args.track_label: value}
+            track_labels = {**_labels(identity, args, _version(args, which)), **selector}
+            return TrackPlan(
+                which, suffix, args.container_of(which), replicas, selector, track_labels
+            )
+
+        return cls(
+            names,
+            identity,
+            _labels(identity, args, _version(args, "stable")),
+            args,
+            split,
+            track("stable", STABLE_SUFFIX, args.stable_value, split.stable),
+            track("canary", CANARY_SUFFIX, args.canary_value, split.canary),
+        )
+
+    @property
+    def tracks(self) -> tuple[TrackPlan, TrackPlan]:
+        return (self.stable, self.canary)
+
+    def meta(
+        self,
+        suffix: str = "",
+        object_labels: dict[str, str] | None = None,
+        annotations: dict[str, str] | None = None,
+    ) -> Manifest:
+        return object_meta(
+            self.names.metadata(suffix),
+            self.args,
+            self.labels if object_labels is None else object_labels,
+            annotations,
+        )
+
+    def service_port(self, port: int | None) -> int:
+        """The Service port a router targets: the one asked for, else the first."""
+        if port is not None:
+            return port
+        return service_ports(self.args.service, self.args.container)[0].port
+
+
+def _version(args: CanaryServiceArgs, track: Track) -> str | None:
+    """The version label of a track: the canary's own version when it runs the canary."""
+    stable = args.version or version_of(args.container.image)
+    canary = args.canary
+    if canary is None or (track == "stable" and not args.promote):
+        return stable
+    if canary.version is not None:
+        return canary.version
+    if canary.image is not None:
+        # A digest has no tag to show; no label is better than the stable's version.
+        return version_of(canary.image)
+    return stable
+
+
+def _labels(identity: Identity, args: CanaryServiceArgs, version: str | None) -> dict[str, str]:
+    result = common_labels(identity, args, None)
+    result.pop(labels.VERSION, None)
+    if version:
+        result[labels.VERSION] = version
+    return result
+
+
+def build_canary_secret(plan: CanaryPlan) -> Manifest | None:
+    """The Secret holding the container's secret env values; both tracks read it."""
+    container = plan.args.container
+    if not container.secret_env:
+        return None
+    keys = secret_env_keys(container)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": plan.meta(SECRET_SUFFIX),
+        "type": "Opaque",
+        "stringData": {keys[name]: container.secret_env[name] for name in keys},
+    }
+
+
+def build_track_deployment(
+    plan: CanaryPlan, track: TrackPlan, secret_name: pulumi.Input[str] | None
+) -> Manifest:
+    return build_deployment(
+        metadata=plan.meta(track.suffix, track.labels),
+        container=track.container,
+        spec=plan.args.deployment,
+        selector=track.selector,
+        pod_labels=track.labels,
+        pod_annotations=plan.args.annotations,
+        secret_name=secret_name,
+        replicas=track.replicas,
+    )
+
+
+def build_main_service(plan: CanaryPlan) -> Manifest:
+    """The Service every client uses: both tracks' ready pods, so the split follows pods."""
+    return build_service(
+        metadata=plan.meta(),
+        service=plan.args.service,
+        container=plan.args.container,
+        selector=plan.identity.selector(),
+    )
+
+
+def build_track_service(plan: CanaryPlan, track: TrackPlan) -> Manifest:
+    """A ClusterIP Service for one track: for testers and for the routers' backends."""
+    service = plan.args.service
+    ports = tuple(attrs.evolve(p, node_port=None) for p in service_ports(service, track.container))
+    return build_service(
+        metadata=plan.meta(track.suffix, track.labels),
+        service=ServiceSpec(ports=ports, labels=service.labels),
+        container=track.container,
+        selector=track.selector,
+    )
+
+
+def build_track_budget(plan: CanaryPlan, track: TrackPlan) -> Manifest | None:
+    return build_disruption_budget(
+        metadata=plan.meta(track.suffix, track.labels),
+        spec=plan.args.deployment,
+        selector=track.selector,
+    )
+
+
+def cookie_pattern(cookie: str) -> str:
+    """A Cookie header holding ``<cookie>=always`` (anchored: some gateways match fully)."""
+    return rf"^(.*;\s*)?{cookie}={defaults.CANARY_MATCH_VALUE}(\s*;.*)?$"
+
+
+def build_http_route(
+    plan: CanaryPlan, stable_service: pulumi.Input[str], canary_service: pulumi.Input[str]
+) -> Manifest | None:
+    """Weighted backendRefs to the track Services; chosen users go to the canary first.
+
+    The header and cookie rule exists only while the canary runs pods: with none,
+    those users would get errors instead of the stable version.
+    """
+    route = plan.args.http_route
+    if route is None:
+        return None
+    port = plan.service_port(route.port)
+    parent: Manifest = {"name": route.gateway}
+    if route.gateway_namespace is not None:
+        parent["namespace"] = route.gateway_namespace
+    if route.section_name is not None:
+        parent["sectionName"] = route.section_name
+    path = {"path": {"type": "PathPrefix", "value": route.path}}
+    rules: list[Manifest] = []
+    chosen: list[Manifest] = []
+    if plan.canary.replicas > 0:
+        if route.header is not None:
+            header = {"type": "Exact", "name": route.header, "value": route.header_value}
+            chosen.append({**path, "headers": [header]})
+        if route.cookie is not None:
+            cookie = {
+                "type": "RegularExpression",
+                "name": "Cookie",
+                "value": cookie_pattern(route.cookie),
+            }
+            chosen.append({**path, "headers": [cookie]})
+    if chosen:
+        rules.append({"matches": chosen, "backendRefs": [{"name": canary_service, "port": port}]})
+    weight = plan.split.requested
+    rules.append(
+        {
+            "matches": [path],
+            "backendRefs": [
+                {"name": stable_service, "port": port, "weight": 100 - weight},
+                {"name": canary_service, "port": port, "weight": weight},
+            ],
+        }
+    )
+    spec: Manifest = {"parentRefs": [parent], "rules": rules}
+    if route.hostnames:
+        spec["hostnames"] = list(route.hostnames)
+    return {
+        "apiVersion": GATEWAY_API_VERSION,
+        "kind": "HTTPRoute",
+        "metadata": plan.meta(),
+        "spec": spec,
+    }
+
+
+@attrs.frozen
+class NginxIngresses:
+    main: Manifest
+    canary: Manifest
+
+
+def build_nginx_ingresses(
+    plan: CanaryPlan, stable_service: pulumi.Input[str], canary_service: pulumi.Input[str]
+) -> NginxIngresses | None:
+    """ingress-nginx's canary pair: same host and path, the canary one annotated."""
+    nginx = plan.args.nginx_canary
+    if nginx is None:
+        return None
+    port = plan.service_port(nginx.port)
+
+    def spec(service: pulumi.Input[str], tls: bool) -> Manifest:
+        backend = {"service": {"name": service, "port": {"number": port}}}
+        path = {"path": nginx.path, "pathType": nginx.path_type, "backend": backend}
+        rule: Manifest = {"http": {"paths": [path]}}
+        if nginx.host is not None:
+            rule["host"] = nginx.host
+        body: Manifest = {"ingressClassName": nginx.ingress_class, "rules": [rule]}
+        if tls and nginx.tls_secret_name is not None:
+            body["tls"] = [{"hosts": [nginx.host], "secretName": nginx.tls_secret_name}]
+        return body
+
+    annotations = {NGINX_CANARY: "true", NGINX_CANARY_WEIGHT: str(plan.split.requested)}
+    # Without canary pods, chosen users would get errors: they go to stable like everyone.
+    if plan.canary.replicas > 0:
+        if nginx.header is not None:
+            annotations[NGINX_CANARY_BY_HEADER] = nginx.header
+            annotations[NGINX_CANARY_BY_HEADER_VALUE] = nginx.header_value
+        if nginx.cookie is not None:
+            annotations[NGINX_CANARY_BY_COOKIE] = nginx.cookie
+    return NginxIngresses(
+        main={
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": plan.meta(),
+            "spec": spec(stable_service, tls=True),
+        },
+        canary={
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": plan.meta(CANARY_SUFFIX, annotations=annotations),
+            "spec": spec(canary_service, tls=False),
+        },
+    )
+
+
+def canary_warnings(plan: CanaryPlan) -> list[str]:
+    """What makes the main Service's split differ from the one asked for."""
+    split, args = plan.split, plan.args
+    found: list[str] = []
+    if not split.exact:
+        text = (
+            f"canary_weight {split.requested}% cannot be met with {split.total} pods: the "
+            f"canary runs {split.canary} of them, so the Service sends it {split.effective:g}% "
+            f"of connections (an exact split needs a multiple of {split.exact_step} pods)"
+        )
+        present = (("the HTTPRoute", args.http_route), ("the Ingress", args.nginx_canary))
+        routers = [name for name, router in present if router is not None]
+        if routers:
+            text += f"; requests through {' and '.join(routers)} split exactly {split.requested}%"
+        found.append(text)
+    if split.canary == 0 or split.stable == 0:
+        return found
+    service = args.service
+    skew = "so the split follows where the pods run, not the weight"
+    if service.session_affinity == "ClientIP":
+        found.append(
+            "service.session_affinity 'ClientIP' keeps each client on one track: "
+            "the split counts clients, not connections"
+        )
+    if service.internal_traffic_policy == "Local":
+        found.append(
+            "service.internal_traffic_policy 'Local' sends in-cluster clients only to pods "
+            f"on their own node, {skew}"
+        )
+    if service.external_traffic_policy == "Local":
+        found.append(
+            "service.external_traffic_policy 'Local' sends outside traffic only to pods on "
+            f"the node it reaches, {skew}"
+        )
+    if service.topology_mode is not None or service.traffic_distribution is not None:
+        setting = (
+            f"topology_mode {service.topology_mode!r}"
+            if service.topology_mode is not None
+            else f"traffic_distribution {service.traffic_distribution!r}"
+        )
+        found.append(f"service.{setting} prefers nearby pods, {skew}")
+    return found
+
+
+@attrs.frozen
+class CanaryObjects:
+    secret: Manifest | None
+    stable_deployment: Manifest
+    canary_deployment: Manifest
+    service: Manifest
+    stable_service: Manifest
+    canary_service: Manifest
+    stable_budget: Manifest | None
+    canary_budget: Manifest | None
+    http_route: Manifest | None
+    ingresses: NginxIngresses | None
+
+    def all(self) -> list[Manifest]:
+        ingresses = (self.ingresses.main, self.ingresses.canary) if self.ingresses else ()
+        objects = (
+            self.secret,
+            self.stable_deployment,
+            self.canary_deployment,
+            self.service,
+            self.stable_service,
+            self.canary_service,
+            self.stable_budget,
+            self.canary_budget,
+            self.http_route,
+            *ingresses,
+        )
+        return [o for o in objects if o is not None]
+
+
+def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:
+    """Every object of a CanaryService, referring to each other by name.
+
+    Autonamed objects have no ``metadata.name`` here; references use the logical
+    name plus suffix as a stand-in. The component passes the real names instead.
+    """
+    plan = CanaryPlan.of(logical, args)
+    secret = build_canary_secret(plan)
+    secret_name = plan.names.reference(SECRET_SUFFIX) if secret is not None else None
+    stable_name = plan.names.reference(STABLE_SUFFIX)
+    canary_name = plan.names.reference(CANARY_SUFFIX)
+    return CanaryObjects(
+        secret=secret,
+        stable_deployment=build_track_deployment(plan, plan.stable, secret_name),
+        canary_deployment=build_track_deployment(plan, plan.canary, secret_name),
+        service=build_main_service(plan),
+        stable_service=build_track_service(plan, plan.stable),
+        canary_service=build_track_service(plan, plan.canary),
+        stable_budget=build_track_budget(plan, plan.stable),
+        canary_budget=build_track_budget(plan, plan.canary),
+        http_route=build_http_route(plan, stable_name, canary_name),
+        ingresses=build_nginx_ingresses(plan, stable_name, canary_name),
+    )

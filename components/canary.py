@@ -1,0 +1,147 @@
+"""CanaryService: a stable and a canary Deployment behind one Service, split by replicas."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.build.canary import (
+    CANARY_SUFFIX,
+    STABLE_SUFFIX,
+    CanaryPlan,
+    build_canary_secret,
+    build_http_route,
+    build_main_service,
+    build_nginx_ingresses,
+    build_track_budget,
+    build_track_deployment,
+    build_track_service,
+    canary_warnings,
+)
+from components.build.meta import dns_name
+from components.build.webapp import SECRET_SUFFIX
+from components.register import register
+from components.spec.canary import CanaryServiceArgs
+from components.webapp import metadata_output, namespace_output
+
+TYPE = "berth:index:CanaryService"
+
+
+class CanaryService(pulumi.ComponentResource):
+    """Two tracks of one app; see :class:`CanaryServiceArgs` and the README.
+
+    Outputs: ``service_name`` and ``dns_name`` (the main Service, both tracks),
+    ``stable_service_name`` and ``canary_service_name``, ``stable_deployment_name`` and
+    ``canary_deployment_name``, ``stable_replicas``, ``canary_replicas``,
+    ``effective_canary_weight`` (percent of pods in the canary), ``namespace`` and
+    ``selector`` (the main Service's).
+    """
+
+    service_name: pulumi.Output[str]
+    dns_name: pulumi.Output[str]
+    namespace: pulumi.Output[str]
+    stable_service_name: pulumi.Output[str]
+    canary_service_name: pulumi.Output[str]
+    stable_deployment_name: pulumi.Output[str]
+    canary_deployment_name: pulumi.Output[str]
+    stable_replicas: pulumi.Output[int]
+    canary_replicas: pulumi.Output[int]
+    effective_canary_weight: pulumi.Output[float]
+    selector: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self, name: str, args: CanaryServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        if not isinstance(args, CanaryServiceArgs):
+            raise TypeError(
+                f"CanaryService {name!r}: args must be a CanaryServiceArgs, not {type(args)!r}"
+            )
+        # Names are checked before the component itself is registered.
+        plan = CanaryPlan.of(name, args)
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        secret_name: pulumi.Input[str] | None = None
+        secret = build_canary_secret(plan)
+        if secret is not None:
+            self.secret = register(f"{name}{SECRET_SUFFIX}", secret, child)
+            secret_name = metadata_output(self.secret, "name")
+
+        # The track that grows rolls out first and the other waits for it, so capacity
+        # never dips: a canary is ready before stable shrinks, and on a rollback or a
+        # promotion stable is back at full size before the canary goes.
+        if plan.canary.replicas == 0:
+            self.stable_deployment = register(
+                f"{name}{STABLE_SUFFIX}",
+                build_track_deployment(plan, plan.stable, secret_name),
+                child,
+            )
+            self.canary_deployment = register(
+                f"{name}{CANARY_SUFFIX}",
+                build_track_deployment(plan, plan.canary, secret_name),
+                pulumi.ResourceOptions(parent=self, depends_on=[self.stable_deployment]),
+            )
+        else:
+            self.canary_deployment = register(
+                f"{name}{CANARY_SUFFIX}",
+                build_track_deployment(plan, plan.canary, secret_name),
+                child,
+            )
+            self.stable_deployment = register(
+                f"{name}{STABLE_SUFFIX}",
+                build_track_deployment(plan, plan.stable, secret_name),
+                pulumi.ResourceOptions(parent=self, depends_on=[self.canary_deployment]),
+            )
+        self.stable_deployment_name = metadata_output(self.stable_deployment, "name")
+        self.canary_deployment_name = metadata_output(self.canary_deployment, "name")
+
+        self.service = register(name, build_main_service(plan), child)
+        self.stable_service = register(
+            f"{name}{STABLE_SUFFIX}", build_track_service(plan, plan.stable), child
+        )
+        self.canary_service = register(
+            f"{name}{CANARY_SUFFIX}", build_track_service(plan, plan.canary), child
+        )
+        self.service_name = metadata_output(self.service, "name")
+        self.stable_service_name = metadata_output(self.stable_service, "name")
+        self.canary_service_name = metadata_output(self.canary_service, "name")
+        self.namespace = namespace_output(self.service, args.namespace)
+        self.dns_name = pulumi.Output.all(self.service_name, self.namespace).apply(
+            lambda parts: dns_name(parts[0], parts[1], args.cluster_domain)
+        )
+
+        for track in plan.tracks:
+            budget = build_track_budget(plan, track)
+            if budget is not None:
+                register(f"{name}{track.suffix}", budget, child)
+
+        route = build_http_route(plan, self.stable_service_name, self.canary_service_name)
+        if route is not None:
+            self.http_route = register(name, route, child)
+        ingresses = build_nginx_ingresses(plan, self.stable_service_name, self.canary_service_name)
+        if ingresses is not None:
+            self.ingress = register(name, ingresses.main, child)
+            self.canary_ingress = register(f"{name}{CANARY_SUFFIX}", ingresses.canary, child)
+
+        split = plan.split
+        self.stable_replicas = pulumi.Output.from_input(split.stable)
+        self.canary_replicas = pulumi.Output.from_input(split.canary)
+        self.effective_canary_weight = pulumi.Output.from_input(split.effective)
+        self.selector = pulumi.Output.from_input(plan.identity.selector())
+        for warning in canary_warnings(plan):
+            pulumi.log.warn(warning, resource=self)
+
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "dns_name": self.dns_name,
+                "namespace": self.namespace,
+                "stable_service_name": self.stable_service_name,
+                "canary_service_name": self.canary_service_name,
+                "stable_deployment_name": self.stable_deployment_name,
+                "canary_deployment_name": self.canary_deployment_name,
+                "stable_replicas": self.stable_replicas,
+                "canary_replicas": self.canary_replicas,
+                "effective_canary_weight": self.effective_canary_weight,
+                "selector": self.selector,
+            }
+        )

@@ -1,0 +1,379 @@
+"""CanaryServiceArgs: a stable and a canary track of one app, and how traffic splits.
+
+Both tracks are Deployments built from one container spec (the canary's overrides
+applied on top). Their selectors add one track label to the identity labels, and
+neither ever depends on the weight, the image or a promotion, so no Deployment is
+ever replaced by a change of these settings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from components import defaults, labels
+from components.errors import Problem
+from components.spec import rules
+from components.spec.app import AppArgs
+from components.spec.base import (
+    Spec,
+    each,
+    field,
+    from_mapping,
+    instance_of,
+    mapping_of,
+    to_dict,
+    to_tuple,
+    validate,
+)
+from components.spec.container import Container, EnvValue, _env_value
+from components.spec.deployment import DeploymentSpec
+from components.spec.service import ServiceSpec
+from components.spec.webapp import service_port_rules
+
+# RFC 9110 field-name token; Gateway API's HTTPHeaderName allows the same characters.
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}$")
+_HEADER_VALUE = re.compile(r"^[\x21-\x7e]([\x20-\x7e]{0,4094}[\x21-\x7e])?$")
+# Narrower than a cookie name may be, so the HTTPRoute cookie regex needs no escaping.
+_COOKIE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Gateway API: at most 16 hostnames per HTTPRoute; paths at most 1024 characters.
+MAX_ROUTE_HOSTNAMES = 16
+_MAX_PATH = 1024
+
+
+def header_name(value: object) -> str | None:
+    if isinstance(value, str) and _HEADER_NAME.match(value):
+        return None
+    return "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, at most 256)"
+
+
+def header_value(value: object) -> str | None:
+    if isinstance(value, str) and _HEADER_VALUE.match(value):
+        return None
+    return (
+        "is not an HTTP header value (at most 4096 printable ASCII characters, "
+        "no leading or trailing space)"
+    )
+
+
+def cookie_name(value: object) -> str | None:
+    if isinstance(value, str) and _COOKIE_NAME.match(value):
+        return None
+    return "is not a cookie name (letters, digits, '_' or '-', at most 256)"
+
+
+def url_path(value: object) -> str | None:
+    allowed = (
+        "is not an absolute URL path (starting with '/', without '//', '.' or '..' "
+        "segments, '#', '%2f' or whitespace, at most 1024 characters)"
+    )
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > _MAX_PATH:
+        return allowed
+    segments = value.split("/")[1:]
+    if (
+        "//" in value
+        or "#" in value
+        or "%2f" in value.lower()
+        or any(c.isspace() for c in value)
+        or any(s in (".", "..") for s in segments)
+    ):
+        return allowed
+    return None
+
+
+def hostname(value: object) -> str | None:
+    """A host as HTTPRoute and Ingress take it: a DNS name, optionally '*.'-prefixed."""
+    allowed = (
+        "is not a hostname (a lowercase DNS name such as 'shop.example.com' or "
+        "'*.example.com'; not an IP address)"
+    )
+    if not isinstance(value, str) or rules.ip_address(value) is not None:
+        return allowed
+    name = value[2:] if value.startswith("*.") else value
+    return allowed if rules.dns1123_subdomain(name) is not None else None
+
+
+@attrs.frozen(kw_only=True)
+class CanaryTrack(Spec):
+    """What the canary runs differently from the stable container.
+
+    ``image`` None keeps the stable image; ``env`` adds variables or overrides the
+    container's; ``args`` None keeps the container's arguments; ``version`` labels the
+    canary's objects (default: the canary image's tag).
+    """
+
+    image: str | None = field(default=None, checks=[rules.optional(rules.image_reference)])
+    env: Mapping[str, EnvValue] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _env_value)]
+    )
+    args: Sequence[str] | None = field(
+        default=None,
+        converter=to_tuple,
+        checks=[rules.optional(each(instance_of(str, what="a string")))],
+    )
+    version: str | None = field(default=None, checks=[rules.optional(rules.label_value)])
+
+    def apply_to(self, container: Container) -> Container:
+        """The stable container with this track's overrides."""
+        return attrs.evolve(
+            container,
+            image=container.image if self.image is None else self.image,
+            env={**container.env, **self.env},
+            args=container.args if self.args is None else self.args,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class HttpRouteSpec(Spec):
+    """A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) that splits by exact weights.
+
+    Requests with ``header: header_value`` or the cookie ``cookie=always`` go to the
+    canary (while it has pods); the rest split ``100 - canary_weight`` : ``canary_weight``.
+    ``port`` is the Service port the route targets (default: the first).
+    """
+
+    gateway: str = field(checks=[rules.dns1123_subdomain])
+    gateway_namespace: str | None = field(
+        default=None, checks=[rules.optional(rules.dns1123_label)]
+    )
+    section_name: str | None = field(default=None, checks=[rules.optional(rules.dns1123_subdomain)])
+    hostnames: Sequence[str] = field(default=(), converter=to_tuple, checks=[each(hostname)])
+    path: str = field(default="/", checks=[url_path])
+    port: int | None = field(default=None, checks=[rules.optional(rules.port_number)])
+    header: str | None = field(default=None, checks=[rules.optional(header_name)])
+    header_value: str = field(default=defaults.CANARY_MATCH_VALUE, checks=[header_value])
+    cookie: str | None = field(default=None, checks=[rules.optional(cookie_name)])
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if ok("hostnames"):
+            if len(self.hostnames) > MAX_ROUTE_HOSTNAMES:
+                yield Problem(
+                    "hostnames",
+                    self.hostnames,
+                    f"has {len(self.hostnames)} items; an HTTPRoute takes at most "
+                    f"{MAX_ROUTE_HOSTNAMES}",
+                )
+            for host in rules.duplicates(self.hostnames):
+                yield Problem("hostnames", host, "is listed more than once")
+
+
+@attrs.frozen(kw_only=True)
+class NginxCanarySpec(Spec):
+    """ingress-nginx canary: a main Ingress to the stable track and a canary Ingress.
+
+    Both Ingresses share ``host`` and ``path``; ingress-nginx sends ``canary_weight``
+    percent of requests, and those with ``header: header_value`` or the cookie
+    ``cookie=always``, to the canary. ``tls_secret_name`` adds TLS to the main Ingress
+    (ingress-nginx uses the main Ingress's TLS for both).
+    """
+
+    host: str | None = field(default=None, checks=[rules.optional(hostname)])
+    path: str = field(default="/", checks=[url_path])
+    path_type: Literal["Prefix", "Exact"] = field(
+        default="Prefix", checks=[rules.one_of("Prefix", "Exact")]
+    )
+    ingress_class: str = field(
+        default=defaults.NGINX_INGRESS_CLASS, checks=[rules.dns1123_subdomain]
+    )
+    port: int | None = field(default=None, checks=[rules.optional(rules.port_number)])
+    header: str | None = field(default=None, checks=[rules.optional(header_name)])
+    header_value: str = field(default=defaults.CANARY_MATCH_VALUE, checks=[header_value])
+    cookie: str | None = field(default=None, checks=[rules.optional(cookie_name)])
+    tls_secret_name: str | None = field(
+        default=None, checks=[rules.optional(rules.dns1123_subdomain)]
+    )
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if self.tls_secret_name is not None and self.host is None:
+            yield Problem(
+                "tls_secret_name",
+                self.tls_secret_name,
+                "needs host (a TLS certificate is chosen by host name)",
+            )
+
+
+Track = Literal["stable", "canary"]
+
+
+@attrs.frozen(kw_only=True)
+class CanaryServiceArgs(AppArgs):
+    """Everything a CanaryService needs; invalid input raises :class:`SpecError` right here.
+
+    ``replicas`` is the total across both tracks and ``canary_weight`` the percentage
+    of it the canary gets (see ``components.build.canary.split_replicas`` for the
+    rounding). ``deployment`` sets the strategy and HA of both tracks; its ``replicas``
+    and ``autoscaling`` do not apply (an autoscaler per track would move the split).
+    ``canary`` None runs the stable template in the canary track at zero pods.
+    ``promote`` gives the stable track the canary's template and scales the canary
+    to zero.
+    """
+
+    container: Container = field(
+        converter=from_mapping(Container), checks=[instance_of(Container, what="a Container")]
+    )
+    canary: CanaryTrack | None = field(
+        default=None,
+        converter=from_mapping(CanaryTrack),
+        checks=[rules.optional(instance_of(CanaryTrack, what="a CanaryTrack"))],
+    )
+    replicas: int = field(default=defaults.CANARY_REPLICAS, checks=[rules.within(1)])
+    canary_weight: int = field(default=0, checks=[rules.within(0, 100)])
+    promote: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
+    track_label: str = field(default=defaults.TRACK_LABEL, checks=[rules.label_key])
+    stable_value: str = field(
+        default=defaults.STABLE_TRACK, checks=[rules.non_empty_text, rules.label_value]
+    )
+    canary_value: str = field(
+        default=defaults.CANARY_TRACK, checks=[rules.non_empty_text, rules.label_value]
+    )
+    deployment: DeploymentSpec = field(
+        factory=DeploymentSpec,
+        converter=from_mapping(DeploymentSpec),
+        checks=[instance_of(DeploymentSpec, what="a DeploymentSpec")],
+    )
+    service: ServiceSpec = field(
+        factory=ServiceSpec,
+        converter=from_mapping(ServiceSpec),
+        checks=[instance_of(ServiceSpec, what="a ServiceSpec")],
+    )
+    http_route: HttpRouteSpec | None = field(
+        default=None,
+        converter=from_mapping(HttpRouteSpec),
+        checks=[rules.optional(instance_of(HttpRouteSpec, what="an HttpRouteSpec"))],
+    )
+    nginx_canary: NginxCanarySpec | None = field(
+        default=None,
+        converter=from_mapping(NginxCanarySpec),
+        checks=[rules.optional(instance_of(NginxCanarySpec, what="a NginxCanarySpec"))],
+    )
+
+    def __attrs_post_init__(self) -> None:
+        validate(self)
+
+    def container_of(self, track: Track) -> Container:
+        """The container a track runs; a promoted stable track runs the canary's."""
+        if self.canary is None or (track == "stable" and not self.promote):
+            return self.container
+        return self.canary.apply_to(self.container)
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        yield from super()._relations(ok)
+        yield from self._track_rules(ok)
+        yield from self._split_rules(ok)
+        if ok("deployment"):
+            yield from _deployment_rules(self.deployment)
+        if ok("service"):
+            yield from _service_rules(self.service)
+        if ok("container", "service"):
+            yield from service_port_rules(self.service, self.container)
+            ports = _service_port_numbers(self.service, self.container)
+            for which in ("http_route", "nginx_canary"):
+                router = getattr(self, which)
+                if (
+                    ok(which)
+                    and router is not None
+                    and router.port is not None
+                    and rules.port_number(router.port) is None
+                    and ports
+                    and router.port not in ports
+                ):
+                    yield Problem(
+                        f"{which}.port",
+                        router.port,
+                        f"is not a port of the Service ({', '.join(map(str, ports))})",
+                    )
+        if ok("container", "canary") and self.canary is not None:
+            for name in sorted(set(self.canary.env) & set(self.container.secret_env)):
+                yield Problem(
+                    f"canary.env[{name!r}]",
+                    self.canary.env[name],
+                    "is set in container.secret_env; a track cannot override a secret "
+                    "(give the canary a SecretKeyRef under another name)",
+                )
+
+    def _track_rules(self, ok: Any) -> Iterator[Problem]:
+        if ok("track_label"):
+            key = self.track_label
+            if key.startswith(labels.RESERVED_PREFIX):
+                yield Problem(
+                    "track_label",
+                    key,
+                    f"is in the '{labels.RESERVED_PREFIX}' namespace, which Berth sets; "
+                    "choose a key of your own such as 'track'",
+                )
+            elif ok("labels") and key in self.labels:
+                yield Problem(
+                    f"labels[{key!r}]",
+                    self.labels[key],
+                    "is the track label (track_label); each track sets it",
+                )
+        if ok("stable_value", "canary_value") and self.stable_value == self.canary_value:
+            yield Problem(
+                "canary_value",
+                self.canary_value,
+                "must differ from stable_value (the tracks would select each other's pods)",
+            )
+
+    def _split_rules(self, ok: Any) -> Iterator[Problem]:
+        if ok("canary", "canary_weight") and self.canary is None and self.canary_weight > 0:
+            yield Problem(
+                "canary_weight",
+                self.canary_weight,
+                "needs a canary track to send traffic to (set canary=CanaryTrack(...)), or use 0",
+            )
+        if ok("canary", "promote") and self.canary is None and self.promote:
+            yield Problem("promote", True, "needs a canary track to promote (set canary)")
+        if (
+            ok("replicas", "canary_weight", "promote")
+            and not self.promote
+            and 0 < self.canary_weight < 100
+            and self.replicas < 2
+        ):
+            yield Problem(
+                "replicas",
+                self.replicas,
+                f"is too few to split: canary_weight {self.canary_weight} needs at least "
+                "2 pods (one per track)",
+            )
+
+
+def _deployment_rules(spec: DeploymentSpec) -> Iterator[Problem]:
+    if spec.replicas != defaults.REPLICAS:
+        yield Problem(
+            "deployment.replicas",
+            spec.replicas,
+            "does not apply to a CanaryService: set replicas (the total of both tracks)",
+        )
+    if spec.autoscaling is not None:
+        yield Problem(
+            "deployment.autoscaling",
+            spec.autoscaling,
+            "does not apply to a CanaryService: an autoscaler per track would change the "
+            "ratio of pods, and so the split; set replicas",
+        )
+    budget = spec.disruption_budget
+    if budget is not None and budget.min_available is not None:
+        yield Problem(
+            "deployment.disruption_budget.min_available",
+            budget.min_available,
+            "would block node drains while the canary track runs a single pod; "
+            "use max_unavailable (default 1) for both tracks",
+        )
+
+
+def _service_rules(service: ServiceSpec) -> Iterator[Problem]:
+    if service.headless:
+        yield Problem(
+            "service.headless",
+            True,
+            "cannot split traffic: a headless Service leaves the choice of pod to each client",
+        )
+
+
+def _service_port_numbers(service: ServiceSpec, container: Container) -> list[int]:
+    if service.ports:
+        return [p.port for p in service.ports]
+    return [p.port for p in container.ports]

@@ -1,0 +1,213 @@
+"""CanaryService as Pulumi sees it: children, their order, outputs and warnings.
+
+Every test runs twice, in preview and in update mode (the ``pulumi_harness`` fixture).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components import (
+    CanaryService,
+    CanaryServiceArgs,
+    CanaryTrack,
+    Container,
+    ContainerPort,
+    DeploymentSpec,
+    DisruptionBudget,
+    HttpRouteSpec,
+    NginxCanarySpec,
+    ServiceSpec,
+    SpecError,
+)
+from components.testing import PulumiHarness
+
+TYPE = "berth:index:CanaryService"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+SERVICE = "kubernetes:core/v1:Service"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+WEB = Container(image="shop:1.0", ports=[ContainerPort(port=8080, name="http")])
+
+
+def canary_args(**overrides: Any) -> CanaryServiceArgs:
+    given: dict[str, Any] = {
+        "container": WEB,
+        "canary": CanaryTrack(image="shop:2.0"),
+        "replicas": 10,
+        "canary_weight": 10,
+    }
+    given.update(overrides)
+    return CanaryServiceArgs(**given)
+
+
+def test_every_object_is_a_child_of_the_component(pulumi_harness: PulumiHarness) -> None:
+    def program() -> CanaryService:
+        return CanaryService(
+            "shop",
+            canary_args(
+                deployment=DeploymentSpec(disruption_budget=DisruptionBudget()),
+                http_route=HttpRouteSpec(gateway="gw"),
+                nginx_canary=NginxCanarySpec(host="shop.example.com"),
+            ),
+        )
+
+    pulumi_harness.run(program)
+    registry = pulumi_harness.registry
+    component = registry.one(TYPE, name="shop")
+    children = registry.children_of(component)
+    assert sorted((r.kind, r.name) for r in children) == [
+        ("Deployment", "shop-canary"),
+        ("Deployment", "shop-stable"),
+        ("HTTPRoute", "shop"),
+        ("Ingress", "shop"),
+        ("Ingress", "shop-canary"),
+        ("PodDisruptionBudget", "shop-canary"),
+        ("PodDisruptionBudget", "shop-stable"),
+        ("Service", "shop"),
+        ("Service", "shop-canary"),
+        ("Service", "shop-stable"),
+    ]
+    assert len(registry) == len(children) + 1
+    assert registry.has_outputs(component)
+    assert len(pulumi_harness.validate_manifests()) == len(children)
+
+
+def test_outputs_give_the_split_and_the_services(pulumi_harness: PulumiHarness) -> None:
+    service = pulumi_harness.run(
+        lambda: CanaryService("shop", canary_args(replicas=4, namespace="store"))
+    )
+    resolve = pulumi_harness.resolve
+    assert resolve(service.stable_replicas) == 3
+    assert resolve(service.canary_replicas) == 1
+    assert resolve(service.effective_canary_weight) == 25.0
+    assert resolve(service.selector) == {
+        "app.kubernetes.io/name": "shop",
+        "app.kubernetes.io/instance": "shop",
+    }
+    assert resolve(service.namespace) == "store"
+    name = resolve(service.service_name)
+    assert name.startswith("shop-")
+    assert resolve(service.dns_name) == f"{name}.store.svc.cluster.local"
+    assert resolve(service.stable_service_name).startswith("shop-stable-")
+    assert resolve(service.canary_service_name).startswith("shop-canary-")
+    assert resolve(service.stable_deployment_name).startswith("shop-stable-")
+    assert resolve(service.canary_deployment_name).startswith("shop-canary-")
+
+
+def test_an_explicit_name_fixes_every_service_name(pulumi_harness: PulumiHarness) -> None:
+    service = pulumi_harness.run(lambda: CanaryService("shop", canary_args(name="storefront")))
+    resolve = pulumi_harness.resolve
+    assert resolve(service.service_name) == "storefront"
+    assert resolve(service.stable_service_name) == "storefront-stable"
+    assert resolve(service.canary_service_name) == "storefront-canary"
+    assert resolve(service.dns_name) == "storefront.default.svc.cluster.local"
+
+
+def test_routers_point_at_the_real_names_of_the_track_services(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    service = pulumi_harness.run(
+        lambda: CanaryService(
+            "shop",
+            canary_args(
+                http_route=HttpRouteSpec(gateway="gw", header="X-Canary"),
+                nginx_canary=NginxCanarySpec(host="shop.example.com"),
+            ),
+        )
+    )
+    registry = pulumi_harness.registry
+    stable = pulumi_harness.resolve(service.stable_service_name)
+    canary = pulumi_harness.resolve(service.canary_service_name)
+    rules = registry.one(ROUTE).inputs["spec"]["rules"]
+    assert rules[0]["backendRefs"] == [{"name": canary, "port": 8080}]
+    assert rules[1]["backendRefs"] == [
+        {"name": stable, "port": 8080, "weight": 90},
+        {"name": canary, "port": 8080, "weight": 10},
+    ]
+
+    def backend(name: str) -> Any:
+        ingress = registry.one(INGRESS, name=name).inputs
+        return ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
+
+    assert (backend("shop"), backend("shop-canary")) == (stable, canary)
+    route = registry.one(ROUTE)
+    assert registry.depends_on(route, registry.one(SERVICE, name="shop-canary"))
+
+
+def test_the_growing_track_rolls_out_before_the_other_shrinks(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args(canary_weight=10)))
+    registry = pulumi_harness.registry
+    stable = registry.one(DEPLOYMENT, name="shop-stable")
+    canary = registry.one(DEPLOYMENT, name="shop-canary")
+    assert registry.depends_on(stable, canary) and not registry.depends_on(canary, stable)
+
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args(canary_weight=0)))
+    registry = pulumi_harness.registry
+    stable = registry.one(DEPLOYMENT, name="shop-stable")
+    canary = registry.one(DEPLOYMENT, name="shop-canary")
+    assert registry.depends_on(canary, stable) and not registry.depends_on(stable, canary)
+
+
+def test_an_inexact_split_is_warned_about_in_the_pulumi_log(pulumi_harness: PulumiHarness) -> None:
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args(replicas=3)))
+    (warning,) = pulumi_harness.registry.warnings
+    assert "canary_weight 10% cannot be met with 3 pods" in warning
+    assert "33.33%" in warning
+
+
+def test_affinity_skew_is_warned_about_and_an_exact_split_is_quiet(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    pulumi_harness.run(
+        lambda: CanaryService("shop", canary_args(service=ServiceSpec(session_affinity="ClientIP")))
+    )
+    (warning,) = pulumi_harness.registry.warnings
+    assert "session_affinity 'ClientIP'" in warning
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args()))
+    assert pulumi_harness.registry.warnings == ()
+
+
+def test_no_selector_changes_across_a_whole_release(pulumi_harness: PulumiHarness) -> None:
+    story: list[dict[str, Any]] = [
+        {"canary": None, "canary_weight": 0},
+        {"canary_weight": 10},
+        {"canary_weight": 50},
+        {"canary_weight": 0},
+        {"promote": True},
+        {"container": Container(image="shop:2.0", ports=[ContainerPort(port=8080, name="http")]),
+         "canary": None, "canary_weight": 0},
+    ]  # fmt: skip
+    seen = []
+    for config in story:
+
+        def program(config: dict[str, Any] = config) -> CanaryService:
+            return CanaryService("shop", canary_args(**config))
+
+        pulumi_harness.run(program)
+        registry = pulumi_harness.registry
+        seen.append(
+            {
+                **{
+                    r.name: r.inputs["spec"]["selector"]["matchLabels"]
+                    for r in registry.of_type(DEPLOYMENT)
+                },
+                **{r.name: r.inputs["spec"]["selector"] for r in registry.of_type(SERVICE)},
+            }
+        )
+    assert all(found == seen[0] for found in seen), seen
+    assert set(seen[0]) == {"shop-stable", "shop-canary", "shop"}
+
+
+def test_bad_args_register_nothing(pulumi_harness: PulumiHarness) -> None:
+    with pytest.raises(TypeError, match="must be a CanaryServiceArgs"):
+        pulumi_harness.run(lambda: CanaryService("shop", {"container": WEB}))  # type: ignore[arg-type]
+    assert len(pulumi_harness.registry) == 0
+    with pytest.raises(SpecError, match="at most 47"):
+        pulumi_harness.run(lambda: CanaryService("s" * 48, canary_args()))
+    assert len(pulumi_harness.registry) == 0
