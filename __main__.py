@@ -1,4 +1,9 @@
-"""The example system: each stack's config (stacks/Pulumi.<stack>.yaml) read into specs.
+"""The example system: a shop, one stack per environment (stacks/Pulumi.<stack>.yaml).
+
+- storefront: a WebApp (NodePort in dev, a LoadBalancer keeping client IPs in prod)
+- cart: a WebApp with sticky sessions (ClientIP affinity)
+- checkout: a CanaryService (a canary at a low weight in staging)
+- orders-db: an ExternalDatabase; checkout reads its credentials from its Secret
 
 Every config value is read and validated first; only when all of them are valid is
 anything registered, so a bad stack file never leaves a half-deployed environment.
@@ -6,21 +11,33 @@ anything registered, so a bad stack file never leaves a half-deployed environmen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import WebApp, WebAppArgs
+from components import (
+    CanaryService,
+    CanaryServiceArgs,
+    Container,
+    ExternalDatabase,
+    ExternalDatabaseArgs,
+    WebApp,
+    WebAppArgs,
+)
 from components.config import args_from_config, load_all
 
-# The namespace each stack deploys into enforces Pod Security 'restricted',
-# which Berth's secure defaults pass.
+# Each stack's namespace enforces Pod Security 'restricted', which Berth's defaults pass.
 POD_SECURITY = {
     "pod-security.kubernetes.io/enforce": "restricted",
     "pod-security.kubernetes.io/enforce-version": "latest",
 }
-WEB_APPS = ("storefront", "cart")
+
+
+def with_env(container: Container, env: dict[str, Any]) -> Container:
+    return attrs.evolve(container, env={**container.env, **env})
 
 
 def main() -> None:
@@ -29,20 +46,54 @@ def main() -> None:
     namespace = config.require("namespace")
     shared: dict[str, Any] = {"namespace": namespace, "part_of": "shop"}
 
-    def web(key: str) -> Any:
+    def spec(cls: type[Any], key: str) -> Callable[[], Any]:
         return lambda: args_from_config(
-            WebAppArgs, config.require_object(key), key=f"berth:{key}", stack=stack, defaults=shared
+            cls, config.require_object(key), key=f"berth:{key}", stack=stack, defaults=shared
         )
 
-    specs = load_all({key: web(key) for key in WEB_APPS}, stack)
+    specs = load_all(
+        {
+            "storefront": spec(WebAppArgs, "storefront"),
+            "cart": spec(WebAppArgs, "cart"),
+            "checkout": spec(CanaryServiceArgs, "checkout"),
+            "orders": spec(ExternalDatabaseArgs, "orders"),
+        },
+        stack,
+    )
+    orders_args = attrs.evolve(
+        specs["orders"],
+        username=config.require("ordersUser"),
+        password=config.require_secret("ordersPassword"),
+    )
 
     ns = k8s.core.v1.Namespace("namespace", metadata={"name": namespace, "labels": POD_SECURITY})
-    after_namespace = pulumi.ResourceOptions(depends_on=[ns])
-    for key in WEB_APPS:
-        app = WebApp(key, specs[key], opts=after_namespace)
-        pulumi.export(f"{key}_dns_name", app.dns_name)
-        pulumi.export(f"{key}_deployment", app.deployment_name)
+    in_namespace = pulumi.ResourceOptions(depends_on=[ns])
+
+    orders = ExternalDatabase("orders-db", orders_args, opts=in_namespace)
+    storefront = WebApp("storefront", specs["storefront"], opts=in_namespace)
+    cart = WebApp("cart", specs["cart"], opts=in_namespace)
+    checkout_args: CanaryServiceArgs = specs["checkout"]
+    checkout = CanaryService(
+        "checkout",
+        attrs.evolve(
+            checkout_args,
+            container=with_env(checkout_args.container, orders.env_refs(prefix="ORDERS_DB_")),
+        ),
+        opts=in_namespace,
+    )
+
     pulumi.export("namespace", namespace)
+    pulumi.export("storefront_dns_name", storefront.dns_name)
+    pulumi.export("storefront_deployment", storefront.deployment_name)
+    pulumi.export("cart_dns_name", cart.dns_name)
+    pulumi.export("checkout_dns_name", checkout.dns_name)
+    pulumi.export("checkout_effective_canary_weight", checkout.effective_canary_weight)
+    pulumi.export(
+        "checkout_replicas",
+        {"stable": checkout.stable_replicas, "canary": checkout.canary_replicas},
+    )
+    pulumi.export("orders_db_dns_name", orders.dns_name)
+    pulumi.export("orders_db_url", orders.connection_url)
 
 
 main()
