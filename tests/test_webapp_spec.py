@@ -107,7 +107,7 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     (
         "env value a number",
         lambda: WebAppArgs(container=Container(image="a", env={"PORT": 8080})),  # type: ignore[dict-item]
-        "has a value 8080 for 'PORT' that is not a string, SecretKeyRef or ConfigMapKeyRef",
+        "has a value 8080 for 'PORT' that is not a string, a pulumi.Output, a SecretKeyRef or a ConfigMapKeyRef",
     ),
     (
         "env set twice",

@@ -29,7 +29,7 @@ from components.spec.base import (
     to_tuple,
     validate,
 )
-from components.spec.container import Container, EnvValue, _env_value
+from components.spec.container import Container, EnvValue, env_value
 from components.spec.deployment import DeploymentSpec
 from components.spec.service import ServiceSpec
 from components.spec.webapp import service_port_rules
@@ -107,7 +107,7 @@ class CanaryTrack(Spec):
 
     image: str | None = field(default=None, checks=[rules.optional(rules.image_reference)])
     env: Mapping[str, EnvValue] = field(
-        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _env_value)]
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, env_value)]
     )
     args: Sequence[str] | None = field(
         default=None,

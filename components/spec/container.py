@@ -54,13 +54,17 @@ class ConfigMapKeyRef(Spec):
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
 
-EnvValue = str | SecretKeyRef | ConfigMapKeyRef
+EnvValue = str | pulumi.Output[str] | SecretKeyRef | ConfigMapKeyRef
 
 
-def _env_value(value: object) -> str | None:
-    if isinstance(value, str | SecretKeyRef | ConfigMapKeyRef):
+def env_value(value: object) -> str | None:
+    # An Output (another stack's or resource's value) is plain text once known.
+    if isinstance(value, str | SecretKeyRef | ConfigMapKeyRef) or type(value).__name__ == "Output":
         return None
-    return "is not a string, SecretKeyRef or ConfigMapKeyRef (numbers must be quoted)"
+    return (
+        "is not a string, a pulumi.Output, a SecretKeyRef or a ConfigMapKeyRef "
+        "(numbers must be quoted)"
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -242,7 +246,7 @@ class Container(Spec):
         checks=[each(instance_of(ContainerPort, what="a ContainerPort"))],
     )
     env: Mapping[str, EnvValue] = field(
-        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _env_value)]
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, env_value)]
     )
     secret_env: Mapping[str, pulumi.Input[str]] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _secret_env_value)]

@@ -1,0 +1,48 @@
+"""A reports service run by another team: Berth's WebApp, wired to the shop's outputs.
+
+It reads the shop stack's outputs through a StackReference (the storefront's in-cluster
+DNS name, the orders database URL as a secret) and deploys into its own namespace.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import Container, ContainerPort, Probe, WebApp, WebAppArgs
+
+
+def main() -> None:
+    config = pulumi.Config()
+    namespace = config.require("namespace")
+    shop = pulumi.StackReference(config.require("shopStack"))
+    storefront: pulumi.Output[str] = shop.require_output("storefront_dns_name")
+    orders_url: pulumi.Output[str] = shop.require_output("orders_db_url")
+
+    ns = k8s.core.v1.Namespace(
+        "namespace",
+        metadata={
+            "name": namespace,
+            "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
+        },
+    )
+    reports = WebApp(
+        "reports",
+        WebAppArgs(
+            namespace=namespace,
+            part_of="shop-reports",
+            container=Container(
+                image="registry.example.com/reports/api:0.3.0",
+                ports=[ContainerPort(port=8080, name="http")],
+                env={"STOREFRONT_URL": storefront.apply(lambda host: f"http://{host}")},
+                # A secret Output goes into a Secret the component creates, never inline.
+                secret_env={"ORDERS_DB_URL": orders_url},
+                readiness_probe=Probe.http("/ready"),
+            ),
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[ns]),
+    )
+    pulumi.export("reports_dns_name", reports.dns_name)
+
+
+main()
