@@ -11,6 +11,7 @@ anything registered, so a bad stack file never leaves a half-deployed environmen
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,21 @@ POD_SECURITY = {
     "pod-security.kubernetes.io/enforce": "restricted",
     "pod-security.kubernetes.io/enforce-version": "latest",
 }
+
+
+# `make render` sets this: manifests go to a folder through the provider's render mode.
+RENDER_DIR = os.environ.get("BERTH_RENDER_DIR")
+
+
+def render_options() -> pulumi.ResourceOptions:
+    if not RENDER_DIR:
+        return pulumi.ResourceOptions()
+    pulumi.log.warn(
+        f"rendering manifests to {RENDER_DIR}: Secrets are written there in plain text "
+        "(base64), and nothing reads values back from a cluster"
+    )
+    provider = k8s.Provider("render", render_yaml_to_directory=RENDER_DIR)
+    return pulumi.ResourceOptions(provider=provider)
 
 
 def with_env(container: Container, env: dict[str, Any]) -> Container:
@@ -66,8 +82,11 @@ def main() -> None:
         password=config.require_secret("ordersPassword"),
     )
 
-    ns = k8s.core.v1.Namespace("namespace", metadata={"name": namespace, "labels": POD_SECURITY})
-    in_namespace = pulumi.ResourceOptions(depends_on=[ns])
+    target = render_options()
+    ns = k8s.core.v1.Namespace(
+        "namespace", metadata={"name": namespace, "labels": POD_SECURITY}, opts=target
+    )
+    in_namespace = pulumi.ResourceOptions.merge(target, pulumi.ResourceOptions(depends_on=[ns]))
 
     orders = ExternalDatabase("orders-db", orders_args, opts=in_namespace)
     storefront = WebApp("storefront", specs["storefront"], opts=in_namespace)

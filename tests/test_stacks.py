@@ -131,3 +131,18 @@ def test_secrets_in_stack_files_are_encrypted() -> None:
         raw = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
         password = raw["config"].get("berth:ordersPassword")
         assert isinstance(password, dict) and set(password) == {"secure"}, stack
+
+
+def test_render_mode_sends_every_object_through_the_render_provider(
+    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BERTH_RENDER_DIR", str(tmp_path))
+    run_stack(pulumi_harness, "prod")
+    registry = pulumi_harness.registry
+    provider = registry.one("pulumi:providers:kubernetes", name="render")
+    assert provider.inputs["renderYamlToDirectory"] == str(tmp_path)
+    kubernetes = [r for r in registry if r.custom and r.type.startswith("kubernetes:")]
+    assert kubernetes
+    for record in kubernetes:
+        assert record.options.provider_urn == provider.urn, record.name
+    assert any("plain text" in warning for warning in registry.warnings)
