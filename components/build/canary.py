@@ -17,9 +17,9 @@ from components.build.meta import (
     Identity,
     Manifest,
     Names,
+    ObjectMeta,
     common_labels,
     names_for,
-    object_meta,
     version_of,
 )
 from components.build.pod import secret_env_keys
@@ -104,7 +104,7 @@ class TrackPlan:
 
 
 @attrs.frozen
-class CanaryPlan:
+class CanaryPlan(ObjectMeta):
     """What every object of one CanaryService shares, and what each track adds."""
 
     names: Names
@@ -142,19 +142,6 @@ class CanaryPlan:
     @property
     def tracks(self) -> tuple[TrackPlan, TrackPlan]:
         return (self.stable, self.canary)
-
-    def meta(
-        self,
-        suffix: str = "",
-        object_labels: dict[str, str] | None = None,
-        annotations: dict[str, str] | None = None,
-    ) -> Manifest:
-        return object_meta(
-            self.names.metadata(suffix),
-            self.args,
-            self.labels if object_labels is None else object_labels,
-            annotations,
-        )
 
     def service_port(self, port: int | None) -> int:
         """The Service port a router targets: the one asked for, else the first."""

@@ -13,9 +13,9 @@ from components.build.meta import (
     Identity,
     Manifest,
     Names,
+    ObjectMeta,
     common_labels,
     dns_name,
-    object_meta,
 )
 from components.build.service import build_service
 from components.errors import Problem, SpecError
@@ -51,7 +51,7 @@ def database_names(logical: str, args: ExternalDatabaseArgs) -> Names:
 
 
 @attrs.frozen
-class DatabasePlan:
+class DatabasePlan(ObjectMeta):
     names: Names
     identity: Identity
     labels: dict[str, str]
@@ -69,19 +69,6 @@ class DatabasePlan:
 
     def dns_name(self, namespace: str) -> str:
         return dns_name(self.service_name, namespace, self.args.cluster_domain)
-
-    def meta(
-        self,
-        suffix: str = "",
-        object_labels: dict[str, str] | None = None,
-        annotations: dict[str, str] | None = None,
-    ) -> Manifest:
-        return object_meta(
-            self.names.metadata(suffix),
-            self.args,
-            self.labels if object_labels is None else object_labels,
-            annotations,
-        )
 
 
 def build_database_service(plan: DatabasePlan) -> Manifest:

@@ -109,5 +109,29 @@ def object_meta(
     return meta
 
 
+class ObjectMeta:
+    """What every component's plan shares: metadata for each object it builds.
+
+    Subclasses are attrs classes with ``names``, ``args`` and ``labels`` fields.
+    """
+
+    names: Names
+    args: AppArgs
+    labels: dict[str, str]
+
+    def meta(
+        self,
+        suffix: str = "",
+        object_labels: dict[str, str] | None = None,
+        annotations: dict[str, str] | None = None,
+    ) -> Manifest:
+        return object_meta(
+            self.names.metadata(suffix),
+            self.args,
+            self.labels if object_labels is None else object_labels,
+            annotations,
+        )
+
+
 def dns_name(service: str, namespace: str, cluster_domain: str) -> str:
     return f"{service}.{namespace}.svc.{cluster_domain}"

@@ -9,9 +9,9 @@ from components.build.meta import (
     Identity,
     Manifest,
     Names,
+    ObjectMeta,
     common_labels,
     names_for,
-    object_meta,
     version_of,
 )
 from components.build.pod import secret_env_keys
@@ -28,7 +28,7 @@ SECRET_SUFFIX = "-env"
 
 
 @attrs.frozen
-class WebAppPlan:
+class WebAppPlan(ObjectMeta):
     """What every object of one WebApp shares: names, identity and labels."""
 
     names: Names
@@ -43,9 +43,6 @@ class WebAppPlan:
         identity = Identity.of(logical, args)
         obj_labels = common_labels(identity, args, version_of(args.container.image))
         return cls(names, identity, obj_labels, args)
-
-    def meta(self, suffix: str = "") -> Manifest:
-        return object_meta(self.names.metadata(suffix), self.args, self.labels)
 
 
 def build_env_secret(plan: WebAppPlan, container: Container | None = None) -> Manifest | None:

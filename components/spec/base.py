@@ -16,7 +16,7 @@ from typing import Any, cast
 import attrs
 
 from components.errors import Problem, SpecError
-from components.spec.rules import Check, is_int
+from components.spec.rules import Check, is_int, optional
 
 _CHECKS = "berth_checks"
 
@@ -136,6 +136,21 @@ def mapping_of(key: Check, value: Check | None = None) -> Check:
         return None
 
     return check_mapping
+
+
+def nested(cls: type[Any], *, default: str = "factory") -> Any:
+    """A field holding a nested spec, given as the class or (from config) a mapping.
+
+    ``default``: "factory" builds ``cls()`` when absent, "none" makes the field optional,
+    "required" makes it required.
+    """
+    article = "an" if cls.__name__[0] in "AEIOU" else "a"
+    check = instance_of(cls, what=f"{article} {cls.__name__}")
+    if default == "none":
+        return field(default=None, converter=from_mapping(cls), checks=[optional(check)])
+    if default == "required":
+        return field(converter=from_mapping(cls), checks=[check])
+    return field(factory=cls, converter=from_mapping(cls), checks=[check])
 
 
 def instance_of(*types: type, what: str) -> Check:

@@ -22,9 +22,9 @@ from components.spec.base import (
     Spec,
     each,
     field,
-    from_mapping,
     instance_of,
     mapping_of,
+    nested,
     to_dict,
     to_tuple,
     validate,
@@ -211,14 +211,8 @@ class CanaryServiceArgs(AppArgs):
     to zero.
     """
 
-    container: Container = field(
-        converter=from_mapping(Container), checks=[instance_of(Container, what="a Container")]
-    )
-    canary: CanaryTrack | None = field(
-        default=None,
-        converter=from_mapping(CanaryTrack),
-        checks=[rules.optional(instance_of(CanaryTrack, what="a CanaryTrack"))],
-    )
+    container: Container = nested(Container, default="required")
+    canary: CanaryTrack | None = nested(CanaryTrack, default="none")
     replicas: int = field(default=defaults.CANARY_REPLICAS, checks=[rules.within(1)])
     canary_weight: int = field(default=0, checks=[rules.within(0, 100)])
     promote: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
@@ -229,26 +223,10 @@ class CanaryServiceArgs(AppArgs):
     canary_value: str = field(
         default=defaults.CANARY_TRACK, checks=[rules.non_empty_text, rules.label_value]
     )
-    deployment: DeploymentSpec = field(
-        factory=DeploymentSpec,
-        converter=from_mapping(DeploymentSpec),
-        checks=[instance_of(DeploymentSpec, what="a DeploymentSpec")],
-    )
-    service: ServiceSpec = field(
-        factory=ServiceSpec,
-        converter=from_mapping(ServiceSpec),
-        checks=[instance_of(ServiceSpec, what="a ServiceSpec")],
-    )
-    http_route: HttpRouteSpec | None = field(
-        default=None,
-        converter=from_mapping(HttpRouteSpec),
-        checks=[rules.optional(instance_of(HttpRouteSpec, what="an HttpRouteSpec"))],
-    )
-    nginx_canary: NginxCanarySpec | None = field(
-        default=None,
-        converter=from_mapping(NginxCanarySpec),
-        checks=[rules.optional(instance_of(NginxCanarySpec, what="a NginxCanarySpec"))],
-    )
+    deployment: DeploymentSpec = nested(DeploymentSpec)
+    service: ServiceSpec = nested(ServiceSpec)
+    http_route: HttpRouteSpec | None = nested(HttpRouteSpec, default="none")
+    nginx_canary: NginxCanarySpec | None = nested(NginxCanarySpec, default="none")
 
     def __attrs_post_init__(self) -> None:
         validate(self)

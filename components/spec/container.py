@@ -14,9 +14,9 @@ from components.spec.base import (
     Spec,
     each,
     field,
-    from_mapping,
     instance_of,
     mapping_of,
+    nested,
     to_dict,
     to_tuple,
     tuple_of,
@@ -251,31 +251,11 @@ class Container(Spec):
     secret_env: Mapping[str, pulumi.Input[str]] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _secret_env_value)]
     )
-    resources: Resources = field(
-        factory=Resources,
-        converter=from_mapping(Resources),
-        checks=[instance_of(Resources, what="a Resources")],
-    )
-    readiness_probe: Probe | None = field(
-        default=None,
-        converter=from_mapping(Probe),
-        checks=[rules.optional(instance_of(Probe, what="a Probe"))],
-    )
-    liveness_probe: Probe | None = field(
-        default=None,
-        converter=from_mapping(Probe),
-        checks=[rules.optional(instance_of(Probe, what="a Probe"))],
-    )
-    startup_probe: Probe | None = field(
-        default=None,
-        converter=from_mapping(Probe),
-        checks=[rules.optional(instance_of(Probe, what="a Probe"))],
-    )
-    security: Security = field(
-        factory=Security,
-        converter=from_mapping(Security),
-        checks=[instance_of(Security, what="a Security")],
-    )
+    resources: Resources = nested(Resources)
+    readiness_probe: Probe | None = nested(Probe, default="none")
+    liveness_probe: Probe | None = nested(Probe, default="none")
+    startup_probe: Probe | None = nested(Probe, default="none")
+    security: Security = nested(Security)
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
         if ok("ports"):

@@ -10,7 +10,7 @@ import attrs
 from components import defaults
 from components.errors import Problem
 from components.spec import rules
-from components.spec.base import Spec, field, from_mapping, instance_of
+from components.spec.base import Spec, field, instance_of, nested
 
 Strategy = Literal["RollingUpdate", "Recreate"]
 IntOrPercent = int | str
@@ -116,21 +116,9 @@ class DeploymentSpec(Spec):
     service_account_name: str | None = field(
         default=None, checks=[rules.optional(rules.dns1123_subdomain)]
     )
-    autoscaling: Autoscaling | None = field(
-        default=None,
-        converter=from_mapping(Autoscaling),
-        checks=[rules.optional(instance_of(Autoscaling, what="an Autoscaling"))],
-    )
-    disruption_budget: DisruptionBudget | None = field(
-        default=None,
-        converter=from_mapping(DisruptionBudget),
-        checks=[rules.optional(instance_of(DisruptionBudget, what="a DisruptionBudget"))],
-    )
-    spread: Spread | None = field(
-        default=None,
-        converter=from_mapping(Spread),
-        checks=[rules.optional(instance_of(Spread, what="a Spread"))],
-    )
+    autoscaling: Autoscaling | None = nested(Autoscaling, default="none")
+    disruption_budget: DisruptionBudget | None = nested(DisruptionBudget, default="none")
+    spread: Spread | None = nested(Spread, default="none")
 
     @property
     def rolling(self) -> tuple[IntOrPercent, IntOrPercent]:

@@ -10,7 +10,7 @@ import attrs
 from components.errors import Problem
 from components.spec import rules
 from components.spec.app import AppArgs
-from components.spec.base import field, from_mapping, instance_of, validate
+from components.spec.base import field, from_mapping, instance_of, nested, validate
 from components.spec.container import Container
 from components.spec.deployment import DeploymentSpec
 from components.spec.service import ServiceSpec
@@ -23,14 +23,8 @@ class WebAppArgs(AppArgs):
     ``service=None`` runs the Deployment without a Service (a worker).
     """
 
-    container: Container = field(
-        converter=from_mapping(Container), checks=[instance_of(Container, what="a Container")]
-    )
-    deployment: DeploymentSpec = field(
-        factory=DeploymentSpec,
-        converter=from_mapping(DeploymentSpec),
-        checks=[instance_of(DeploymentSpec, what="a DeploymentSpec")],
-    )
+    container: Container = nested(Container, default="required")
+    deployment: DeploymentSpec = nested(DeploymentSpec)
     service: ServiceSpec | None = field(
         factory=ServiceSpec,
         converter=from_mapping(ServiceSpec),
