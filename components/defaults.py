@@ -16,6 +16,9 @@ MAX_SURGE: Final = "25%"
 MAX_UNAVAILABLE: Final = 0
 # Kubernetes' own default; a rollout stuck this long is reported as failed.
 PROGRESS_DEADLINE_SECONDS: Final = 600
+# `pulumi up` waits for a rollout this much longer than the progress deadline, then fails
+# (the provider alone would keep waiting its own 10 minutes after the deadline passed).
+AWAIT_MARGIN_SECONDS: Final = 60
 # Enough old ReplicaSets to roll back a few releases without cluttering the namespace.
 REVISION_HISTORY_LIMIT: Final = 5
 # A budget of one pod at a time lets drains proceed without taking the app down.

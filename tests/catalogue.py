@@ -42,7 +42,7 @@ CATALOGUE: dict[str, WebAppArgs] = {
     "node-port": WebAppArgs(
         container=WEB,
         service=ServiceSpec(
-            type="NodePort", ports=[ServicePort(port=80, target_port=8080, node_port=30080)]
+            type="NodePort", ports=[ServicePort(port=80, target_port=8080, node_port=31080)]
         ),
     ),
     "load-balancer-local": WebAppArgs(

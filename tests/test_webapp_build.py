@@ -354,7 +354,7 @@ def test_cluster_ip_is_the_default_type() -> None:
 def test_node_port_with_a_fixed_port() -> None:
     spec = service_spec(build(CATALOGUE["node-port"]))
     assert spec["type"] == "NodePort"
-    assert spec["ports"] == [{"port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30080}]
+    assert spec["ports"] == [{"port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 31080}]
 
 
 def test_load_balancer_keeps_the_client_ip() -> None:
@@ -452,3 +452,12 @@ def test_secret_key_refs_accept_another_resources_name() -> None:
             "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}},
         }
     ]
+
+
+def test_pulumi_up_gives_up_on_a_rollout_soon_after_kubernetes_does() -> None:
+    default = build(WebAppArgs(container=WEB)).deployment["metadata"]["annotations"]
+    assert default["pulumi.com/timeoutSeconds"] == "660"
+    quick = build(
+        WebAppArgs(container=WEB, deployment=DeploymentSpec(progress_deadline_seconds=30))
+    ).deployment["metadata"]["annotations"]
+    assert quick["pulumi.com/timeoutSeconds"] == "90"

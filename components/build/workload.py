@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components import defaults, labels
 from components.build.meta import Manifest
 from components.build.pod import build_pod_template
 from components.spec.container import Container
@@ -54,7 +55,15 @@ def build_deployment(
             "type": "RollingUpdate",
             "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
         }
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": body}
+    # Fail `pulumi up` soon after Kubernetes itself gives up on the rollout.
+    timeout = spec.progress_deadline_seconds + defaults.AWAIT_MARGIN_SECONDS
+    annotations = {**metadata.get("annotations", {}), labels.TIMEOUT_SECONDS: str(timeout)}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {**metadata, "annotations": annotations},
+        "spec": body,
+    }
 
 
 def build_disruption_budget(
