@@ -19,7 +19,8 @@ from components.build.canary import (
 )
 from components.build.meta import dns_name
 from components.build.webapp import SECRET_SUFFIX
-from components.register import register
+from components.build.workload import rollout_timeout_seconds
+from components.register import register, rollout_options
 from components.spec.canary import CanaryServiceArgs
 from components.webapp import metadata_output, namespace_output
 
@@ -69,27 +70,28 @@ class CanaryService(pulumi.ComponentResource):
         # The track that grows rolls out first and the other waits for it, so capacity
         # never dips: a canary is ready before stable shrinks, and on a rollback or a
         # promotion stable is back at full size before the canary goes.
+        timeout = rollout_timeout_seconds(args.deployment)
         if plan.canary.replicas == 0:
             self.stable_deployment = register(
                 f"{name}{STABLE_SUFFIX}",
                 build_track_deployment(plan, plan.stable, secret_name),
-                child,
+                rollout_options(self, timeout),
             )
             self.canary_deployment = register(
                 f"{name}{CANARY_SUFFIX}",
                 build_track_deployment(plan, plan.canary, secret_name),
-                pulumi.ResourceOptions(parent=self, depends_on=[self.stable_deployment]),
+                rollout_options(self, timeout, depends_on=[self.stable_deployment]),
             )
         else:
             self.canary_deployment = register(
                 f"{name}{CANARY_SUFFIX}",
                 build_track_deployment(plan, plan.canary, secret_name),
-                child,
+                rollout_options(self, timeout),
             )
             self.stable_deployment = register(
                 f"{name}{STABLE_SUFFIX}",
                 build_track_deployment(plan, plan.stable, secret_name),
-                pulumi.ResourceOptions(parent=self, depends_on=[self.canary_deployment]),
+                rollout_options(self, timeout, depends_on=[self.canary_deployment]),
             )
         self.stable_deployment_name = metadata_output(self.stable_deployment, "name")
         self.canary_deployment_name = metadata_output(self.canary_deployment, "name")

@@ -26,6 +26,4 @@ ENDPOINTSLICE_MANAGED_BY: Final = "endpointslice.kubernetes.io/managed-by"
 
 # Annotation keys.
 # Makes pulumi-kubernetes report the object ready once applied, without awaiting its status.
-# How long the Kubernetes provider waits for an object to become ready.
-TIMEOUT_SECONDS: Final = "pulumi.com/timeoutSeconds"
 SKIP_AWAIT: Final = "pulumi.com/skipAwait"

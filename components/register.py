@@ -34,6 +34,18 @@ def _snake(key: str) -> str:
     return _CAMEL.sub("_", key).lower()
 
 
+def rollout_options(
+    parent: pulumi.Resource, timeout_seconds: int, **more: Any
+) -> pulumi.ResourceOptions:
+    """Options for a Deployment: `pulumi up` fails once the rollout is past its deadline."""
+    timeout = f"{timeout_seconds}s"
+    return pulumi.ResourceOptions(
+        parent=parent,
+        custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
+        **more,
+    )
+
+
 def register(
     logical: str, manifest: Manifest, opts: pulumi.ResourceOptions
 ) -> pulumi.CustomResource:

@@ -16,7 +16,8 @@ from components.build.webapp import (
     build_webapp_deployment,
     build_webapp_service,
 )
-from components.register import register
+from components.build.workload import rollout_timeout_seconds
+from components.register import register, rollout_options
 from components.spec.webapp import WebAppArgs
 
 TYPE = "berth:index:WebApp"
@@ -63,7 +64,11 @@ class WebApp(pulumi.ComponentResource):
             self.secret = register(f"{name}{SECRET_SUFFIX}", secret_manifest, child)
             secret_name = metadata_output(self.secret, "name")
 
-        self.deployment = register(name, build_webapp_deployment(plan, secret_name), child)
+        self.deployment = register(
+            name,
+            build_webapp_deployment(plan, secret_name),
+            rollout_options(self, rollout_timeout_seconds(args.deployment)),
+        )
         self.deployment_name = metadata_output(self.deployment, "name")
         self.namespace = namespace_output(self.deployment, args.namespace)
         self.selector = pulumi.Output.from_input(plan.identity.selector())

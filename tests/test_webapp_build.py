@@ -452,12 +452,3 @@ def test_secret_key_refs_accept_another_resources_name() -> None:
             "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}},
         }
     ]
-
-
-def test_pulumi_up_gives_up_on_a_rollout_soon_after_kubernetes_does() -> None:
-    default = build(WebAppArgs(container=WEB)).deployment["metadata"]["annotations"]
-    assert default["pulumi.com/timeoutSeconds"] == "660"
-    quick = build(
-        WebAppArgs(container=WEB, deployment=DeploymentSpec(progress_deadline_seconds=30))
-    ).deployment["metadata"]["annotations"]
-    assert quick["pulumi.com/timeoutSeconds"] == "90"

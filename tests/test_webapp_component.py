@@ -162,3 +162,17 @@ def test_component_options_reach_the_component(pulumi_harness: PulumiHarness) ->
     shop = registry.one("berth:index:WebApp", name="shop")
     proxy = registry.one("berth:index:WebApp", name="db-proxy")
     assert registry.depends_on(shop, proxy)
+
+
+def test_pulumi_up_gives_up_on_a_rollout_soon_after_kubernetes_does(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    pulumi_harness.run(
+        lambda: WebApp(
+            "shop",
+            WebAppArgs(container=WEB, deployment=DeploymentSpec(progress_deadline_seconds=30)),
+        )
+    )
+    timeouts = pulumi_harness.registry.one(DEPLOYMENT).options.custom_timeouts
+    assert timeouts is not None
+    assert (timeouts.create, timeouts.update) == ("90s", "90s")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components import defaults, labels
+from components import defaults
 from components.build.meta import Manifest
 from components.build.pod import build_pod_template
 from components.spec.container import Container
@@ -55,15 +55,15 @@ def build_deployment(
             "type": "RollingUpdate",
             "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
         }
-    # Fail `pulumi up` soon after Kubernetes itself gives up on the rollout.
-    timeout = spec.progress_deadline_seconds + defaults.AWAIT_MARGIN_SECONDS
-    annotations = {**metadata.get("annotations", {}), labels.TIMEOUT_SECONDS: str(timeout)}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {**metadata, "annotations": annotations},
-        "spec": body,
-    }
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": body}
+
+
+def rollout_timeout_seconds(spec: DeploymentSpec) -> int:
+    """How long `pulumi up` waits for a rollout: a little past Kubernetes' own deadline.
+
+    Without it the provider waits its default 10 minutes after the deadline has passed.
+    """
+    return spec.progress_deadline_seconds + defaults.AWAIT_MARGIN_SECONDS
 
 
 def build_disruption_budget(
