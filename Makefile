@@ -24,9 +24,69 @@ lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(STAMP) ## mypy --strict
+typecheck: $(STAMP) ## mypy --strict (the example project separately: it has its own __main__)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy examples/consumer/__main__.py
 
 test: $(STAMP) ## install everything and run the unit suite, lint and type checks
 	$(VENV)/bin/pytest -q
 	$(MAKE) --no-print-directory lint typecheck
+
+# ---------------------------------------------------------------------------
+# Toolchain and local cluster (toolchain/, cluster/). See toolchain/README.md.
+# The toolchain is built from pinned Go modules into
+# $${XDG_CACHE_HOME:-~/.cache}/berth/toolchain/<key>/bin; the cluster runs on
+# 127.0.0.1 with its state in .berth/cluster and its kubeconfig in .berth/kubeconfig.
+# Targets never use an inherited KUBECONFIG: pass KUBECONFIG_PATH=... to use
+# another kubeconfig (it must still point at https://127.0.0.1:<port>).
+STACK ?= dev
+KUBECONFIG_PATH ?=
+PULUMI_CWD ?= $(CURDIR)
+BERTH_STACK = KUBECONFIG_PATH="$(KUBECONFIG_PATH)" PULUMI_CWD="$(PULUMI_CWD)" toolchain/stack.sh
+
+.PHONY: toolchain cluster cluster-down cluster-status preview up destroy
+
+toolchain: ## build the pinned toolchain (pulumi, provider, kube-*, etcd, kwok) into the user cache
+	toolchain/build.sh
+
+cluster: toolchain ## start the local control plane (idempotent); kubeconfig in .berth/kubeconfig
+	source toolchain/env.sh && cluster/berth-cluster up
+
+cluster-down: ## stop every cluster process and remove .berth/cluster and .berth/kubeconfig
+	cluster/berth-cluster down
+
+cluster-status: ## show the local cluster's processes, health and nodes
+	@source toolchain/env.sh && cluster/berth-cluster status
+
+preview: ## pulumi preview STACK=dev|staging|prod against the local cluster (or KUBECONFIG_PATH)
+	$(BERTH_STACK) preview $(STACK)
+
+up: ## pulumi up STACK=dev|staging|prod against the local cluster (or KUBECONFIG_PATH)
+	$(BERTH_STACK) up $(STACK)
+
+destroy: ## pulumi destroy STACK=dev|staging|prod against the local cluster (or KUBECONFIG_PATH)
+	$(BERTH_STACK) destroy $(STACK)
+
+# ---------------------------------------------------------------------------
+# Benchmarks (issue 6): every measurement in a fresh interpreter; the report, table
+# and plots land in bench/results/ (git-ignored). See bench/README.md.
+.PHONY: bench bench-quick
+
+bench: $(STAMP) ## benchmarks at N = 100..2000 (takes minutes; quiet machine): bench/results/report.md
+	$(PY) -m bench
+
+bench-quick: $(STAMP) ## smoke-run every benchmark section at tiny N (numbers not for comparison)
+	$(PY) -m bench --quick
+
+# ---------------------------------------------------------------------------
+# End-to-end tests, rendering, and CI.
+.PHONY: e2e render ci
+
+e2e: $(STAMP) toolchain ## end-to-end suite: its own local cluster, the real Pulumi CLI (slow)
+	$(VENV)/bin/pytest -m e2e tests/e2e -q -p no:cacheprovider
+
+render: $(STAMP) toolchain ## render STACK's manifests to rendered/STACK through the provider's render mode (no cluster)
+	toolchain/render.sh $(STACK)
+
+# The Pulumi program runs in the project venv, so every stack operation needs it first.
+preview up destroy: $(STAMP)
