@@ -452,3 +452,19 @@ def test_secret_key_refs_accept_another_resources_name() -> None:
             "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}},
         }
     ]
+
+
+def test_a_new_release_changes_only_the_deployment() -> None:
+    # Services, budgets and Secrets do not carry the version, so a release never
+    # updates them (and never waits on them).
+    args = CATALOGUE["high-availability"]
+    before = build(args)
+    after = build(
+        attrs.evolve(args, container=attrs.evolve(WEB, image="registry.example.com/shop:2.0.0"))
+    )
+    assert after.service == before.service
+    assert after.disruption_budget == before.disruption_budget
+    assert after.deployment != before.deployment
+    assert after.deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "2.0.0"
+    template = after.deployment["spec"]["template"]["metadata"]["labels"]
+    assert template["app.kubernetes.io/version"] == "2.0.0"

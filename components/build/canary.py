@@ -12,7 +12,7 @@ from math import gcd
 import attrs
 import pulumi
 
-from components import defaults, labels
+from components import defaults
 from components.build.meta import (
     Identity,
     Manifest,
@@ -21,6 +21,7 @@ from components.build.meta import (
     common_labels,
     names_for,
     version_of,
+    with_version,
 )
 from components.build.pod import secret_env_keys
 from components.build.service import build_service, service_ports
@@ -132,7 +133,7 @@ class CanaryPlan(ObjectMeta):
         return cls(
             names,
             identity,
-            _labels(identity, args, _version(args, "stable")),
+            common_labels(identity, args),
             args,
             split,
             track("stable", STABLE_SUFFIX, args.stable_value, split.stable),
@@ -165,11 +166,7 @@ def _version(args: CanaryServiceArgs, track: Track) -> str | None:
 
 
 def _labels(identity: Identity, args: CanaryServiceArgs, version: str | None) -> dict[str, str]:
-    result = common_labels(identity, args, None)
-    result.pop(labels.VERSION, None)
-    if version:
-        result[labels.VERSION] = version
-    return result
+    return with_version(common_labels(identity, args), version)
 
 
 def build_canary_secret(plan: CanaryPlan) -> Manifest | None:

@@ -61,7 +61,7 @@ class DatabasePlan(ObjectMeta):
     def of(cls, logical: str, args: ExternalDatabaseArgs) -> DatabasePlan:
         identity = Identity.of(logical, args)
         names = database_names(logical, args)
-        return cls(names, identity, common_labels(identity, args, None), args)
+        return cls(names, identity, common_labels(identity, args), args)
 
     @property
     def service_name(self) -> str:

@@ -77,19 +77,24 @@ def version_of(image: str) -> str | None:
     return tag if rules.label_value(tag) is None else None
 
 
-def common_labels(identity: Identity, args: AppArgs, version: str | None) -> dict[str, str]:
-    """Recommended labels plus the user's own, on every object of the component."""
+def common_labels(identity: Identity, args: AppArgs) -> dict[str, str]:
+    """Recommended labels plus the user's own, on every object of the component.
+
+    The version is not among them: only what runs a version (Deployments and their
+    pods) carries it, so a release does not update Services, budgets and Secrets.
+    """
     result = dict(args.labels)
     result.update(identity.selector())
     result[labels.MANAGED_BY] = defaults.MANAGED_BY
-    for key, value in (
-        (labels.VERSION, args.version or version),
-        (labels.COMPONENT, args.component),
-        (labels.PART_OF, args.part_of),
-    ):
+    for key, value in ((labels.COMPONENT, args.component), (labels.PART_OF, args.part_of)):
         if value:
             result[key] = value
     return result
+
+
+def with_version(object_labels: dict[str, str], version: str | None) -> dict[str, str]:
+    """The labels of a Deployment and its pods: the common ones plus the version."""
+    return {**object_labels, labels.VERSION: version} if version else dict(object_labels)
 
 
 def object_meta(

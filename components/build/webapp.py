@@ -13,6 +13,7 @@ from components.build.meta import (
     common_labels,
     names_for,
     version_of,
+    with_version,
 )
 from components.build.pod import secret_env_keys
 from components.build.service import build_service
@@ -41,8 +42,12 @@ class WebAppPlan(ObjectMeta):
         suffix = SECRET_SUFFIX if args.container.secret_env else ""
         names = names_for(logical, args, longest_suffix=suffix)
         identity = Identity.of(logical, args)
-        obj_labels = common_labels(identity, args, version_of(args.container.image))
-        return cls(names, identity, obj_labels, args)
+        return cls(names, identity, common_labels(identity, args), args)
+
+    @property
+    def workload_labels(self) -> dict[str, str]:
+        version = self.args.version or version_of(self.args.container.image)
+        return with_version(self.labels, version)
 
 
 def build_env_secret(plan: WebAppPlan, container: Container | None = None) -> Manifest | None:
@@ -62,12 +67,13 @@ def build_env_secret(plan: WebAppPlan, container: Container | None = None) -> Ma
 
 def build_webapp_deployment(plan: WebAppPlan, secret_name: pulumi.Input[str] | None) -> Manifest:
     args = plan.args
+    workload = plan.workload_labels
     return build_deployment(
-        metadata=plan.meta(),
+        metadata=plan.meta(object_labels=workload),
         container=args.container,
         spec=args.deployment,
         selector=plan.identity.selector(),
-        pod_labels=plan.labels,
+        pod_labels=workload,
         pod_annotations=args.annotations,
         secret_name=secret_name,
     )
