@@ -26,4 +26,7 @@ ENDPOINTSLICE_MANAGED_BY: Final = "endpointslice.kubernetes.io/managed-by"
 
 # Annotation keys.
 # Makes pulumi-kubernetes report the object ready once applied, without awaiting its status.
+# The stack is the source of truth: a field changed by hand (kubectl scale, edit) is put
+# back by the next `pulumi up` instead of failing with a server-side apply conflict.
+PATCH_FORCE: Final = "pulumi.com/patchForce"
 SKIP_AWAIT: Final = "pulumi.com/skipAwait"

@@ -453,13 +453,14 @@ def test_nginx_canary_pairs_a_main_ingress_to_stable_with_an_annotated_canary_in
         assert rule["host"] == "shop.example.com"
         assert rule["http"]["paths"][0]["path"] == "/api"
         assert rule["http"]["paths"][0]["pathType"] == "Prefix"
-    assert "annotations" not in main["metadata"]
+    assert main["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
     assert canary["metadata"]["annotations"] == {
         NGINX_CANARY: "true",
         NGINX_CANARY_WEIGHT: "20",
         NGINX_CANARY_BY_HEADER: "X-Canary",
         NGINX_CANARY_BY_HEADER_VALUE: "always",
         NGINX_CANARY_BY_COOKIE: "canary",
+        "pulumi.com/patchForce": "true",
     }
 
 
@@ -483,6 +484,7 @@ def test_nginx_rollback_keeps_the_canary_ingress_at_weight_zero_without_user_mat
     assert ingresses.canary["metadata"]["annotations"] == {
         NGINX_CANARY: "true",
         NGINX_CANARY_WEIGHT: "0",
+        "pulumi.com/patchForce": "true",
     }
 
 

@@ -64,10 +64,14 @@ def test_args_name_replaces_the_component_name() -> None:
 
 
 def test_services_without_a_selector_are_not_awaited() -> None:
-    assert build().service["metadata"]["annotations"] == SKIP_AWAIT
-    assert (
-        build(host=None, addresses=["10.20.0.5"]).service["metadata"]["annotations"] == SKIP_AWAIT
-    )
+    assert build().service["metadata"]["annotations"] == {
+        **SKIP_AWAIT,
+        "pulumi.com/patchForce": "true",
+    }
+    assert build(host=None, addresses=["10.20.0.5"]).service["metadata"]["annotations"] == {
+        **SKIP_AWAIT,
+        "pulumi.com/patchForce": "true",
+    }
 
 
 # -- IP addresses ------------------------------------------------------------

@@ -57,7 +57,10 @@ def test_the_service_slice_and_secret_are_children_with_stable_names(
         secret.urn,
     }
     assert service.inputs["metadata"]["name"] == "orders-db"
-    assert service.inputs["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
+    assert service.inputs["metadata"]["annotations"] == {
+        "pulumi.com/skipAwait": "true",
+        "pulumi.com/patchForce": "true",
+    }
     assert "selector" not in service.inputs["spec"]
     assert endpoints.inputs["metadata"]["labels"]["kubernetes.io/service-name"] == "orders-db"
     assert registry.has_outputs(component)

@@ -23,6 +23,8 @@ from components.build.webapp import WebAppObjects, build_webapp
 from tests.catalogue import CATALOGUE, TWO_PORTS, WEB
 
 IDENTITY = {"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop"}
+# Every object lets `pulumi up` take back fields changed by hand.
+FORCE = {"pulumi.com/patchForce": "true"}
 
 
 def build(args: WebAppArgs, name: str = "shop") -> WebAppObjects:
@@ -367,7 +369,8 @@ def test_load_balancer_keeps_the_client_ip() -> None:
     assert spec["loadBalancerClass"] == "example.com/lb"
     assert objects.service is not None
     assert objects.service["metadata"]["annotations"] == {
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+        **FORCE,
     }
 
 
@@ -399,7 +402,8 @@ def test_topology_aware_routing_by_traffic_distribution_or_annotation() -> None:
     objects = build(CATALOGUE["topology-mode"])
     assert objects.service is not None
     assert objects.service["metadata"]["annotations"] == {
-        "service.kubernetes.io/topology-mode": "Auto"
+        "service.kubernetes.io/topology-mode": "Auto",
+        **FORCE,
     }
 
 
@@ -423,7 +427,7 @@ def test_service_labels_and_annotations_add_to_the_common_ones() -> None:
     assert (
         meta["labels"]["exposed"] == "true" and meta["labels"]["app.kubernetes.io/name"] == "shop"
     )
-    assert meta["annotations"] == {"example.com/all": "yes", "example.com/svc": "yes"}
+    assert meta["annotations"] == {"example.com/all": "yes", "example.com/svc": "yes", **FORCE}
 
 
 def test_a_worker_has_no_service() -> None:
@@ -468,3 +472,8 @@ def test_a_new_release_changes_only_the_deployment() -> None:
     assert after.deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "2.0.0"
     template = after.deployment["spec"]["template"]["metadata"]["labels"]
     assert template["app.kubernetes.io/version"] == "2.0.0"
+
+
+def test_every_object_lets_pulumi_take_back_fields_changed_by_hand() -> None:
+    for manifest in build(CATALOGUE["everything-in-the-pod"]).all():
+        assert manifest["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"

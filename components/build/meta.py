@@ -108,9 +108,11 @@ def object_meta(
         meta["name"] = name
     if args.namespace is not None:
         meta["namespace"] = args.namespace
-    merged = {**args.annotations, **(annotations or {})}
-    if merged:
-        meta["annotations"] = merged
+    meta["annotations"] = {
+        **args.annotations,
+        **(annotations or {}),
+        labels.PATCH_FORCE: "true",
+    }
     return meta
 
 
