@@ -38,7 +38,7 @@ test: $(STAMP) ## install everything and run the unit suite, lint and type check
 # $${XDG_CACHE_HOME:-~/.cache}/berth/toolchain/<key>/bin; the cluster runs on
 # 127.0.0.1 with its state in .berth/cluster and its kubeconfig in .berth/kubeconfig.
 # Targets never use an inherited KUBECONFIG: pass KUBECONFIG_PATH=... to use
-# another kubeconfig (it must still point at https://127.0.0.1:<port>).
+# your own cluster instead (the local one must be on https://127.0.0.1:<port>).
 STACK ?= dev
 KUBECONFIG_PATH ?=
 PULUMI_CWD ?= $(CURDIR)

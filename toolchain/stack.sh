@@ -21,13 +21,16 @@ case "$stack" in dev|staging|prod) ;; *) echo "stack.sh: STACK must be dev, stag
 source "$here/env.sh"
 
 if [ -n "${KUBECONFIG_PATH:-}" ]; then
+  # Your cluster, named explicitly: say which API server it is before touching it.
   kubeconfig="$(cd "$(dirname "$KUBECONFIG_PATH")" && pwd)/$(basename "$KUBECONFIG_PATH")"
-  echo "stack.sh: using the kubeconfig you gave: $kubeconfig"
+  server="$(kubectl --kubeconfig="$kubeconfig" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
+  echo "stack.sh: using the kubeconfig you gave: $kubeconfig (API server $server)"
 else
   "$BERTH_ROOT/cluster/berth-cluster" up
   kubeconfig="$BERTH_KUBECONFIG"
+  # The local cluster must be ours, on loopback.
+  server="$("$BERTH_ROOT/cluster/berth-cluster" check-kubeconfig "$kubeconfig")"
 fi
-server="$("$BERTH_ROOT/cluster/berth-cluster" check-kubeconfig "$kubeconfig")"
 export KUBECONFIG="$kubeconfig"   # what the kubernetes provider reads (no kubernetes:kubeconfig set)
 unset KUBECONTEXT
 
