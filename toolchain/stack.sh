@@ -5,7 +5,8 @@
 # usage: toolchain/stack.sh preview|up|destroy|refresh STACK [extra pulumi args...]
 #   STACK is dev, staging or prod.
 # env:   KUBECONFIG_PATH  use this kubeconfig instead of starting the local cluster
-#                         (it must still point at https://127.0.0.1:<port>)
+#                         (your cluster: its API server is printed first; only the
+#                         local cluster's kubeconfig is checked for https://127.0.0.1:<port>)
 #        PULUMI_CWD       directory holding Pulumi.yaml (default: repository root)
 # An inherited KUBECONFIG is never used: the provider is always given the one checked here.
 set -euo pipefail
