@@ -49,49 +49,32 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    # "X as X" marks re-exports for type checkers; at run time __getattr__ loads them.
     from components.canary import CanaryService as CanaryService
     from components.database import ExternalDatabase as ExternalDatabase
-    from components.errors import Problem as Problem
-    from components.errors import SpecError as SpecError
-    from components.spec.canary import CanaryServiceArgs as CanaryServiceArgs
-    from components.spec.canary import CanaryTrack as CanaryTrack
-    from components.spec.canary import HttpRouteSpec as HttpRouteSpec
-    from components.spec.canary import NginxCanarySpec as NginxCanarySpec
+    from components.errors import Problem as Problem, SpecError as SpecError
+    from components.spec.canary import (
+        CanaryServiceArgs as CanaryServiceArgs,
+        CanaryTrack as CanaryTrack,
+        HttpRouteSpec as HttpRouteSpec,
+        NginxCanarySpec as NginxCanarySpec,
+    )
     from components.spec.container import (
         ConfigMapKeyRef as ConfigMapKeyRef,
-    )
-    from components.spec.container import (
         Container as Container,
-    )
-    from components.spec.container import (
         ContainerPort as ContainerPort,
-    )
-    from components.spec.container import (
         Probe as Probe,
-    )
-    from components.spec.container import (
         Resources as Resources,
-    )
-    from components.spec.container import (
         SecretKeyRef as SecretKeyRef,
-    )
-    from components.spec.container import (
         Security as Security,
     )
     from components.spec.database import ExternalDatabaseArgs as ExternalDatabaseArgs
     from components.spec.deployment import (
         Autoscaling as Autoscaling,
-    )
-    from components.spec.deployment import (
         DeploymentSpec as DeploymentSpec,
-    )
-    from components.spec.deployment import (
         DisruptionBudget as DisruptionBudget,
-    )
-    from components.spec.deployment import (
         Spread as Spread,
     )
-    from components.spec.service import ServicePort as ServicePort
-    from components.spec.service import ServiceSpec as ServiceSpec
+    from components.spec.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.spec.webapp import WebAppArgs as WebAppArgs
     from components.webapp import WebApp as WebApp

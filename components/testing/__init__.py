@@ -56,25 +56,30 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from components.testing.harness import Mode as Mode
-    from components.testing.harness import PulumiHarness as PulumiHarness
-    from components.testing.mocks import BerthMocks as BerthMocks
-    from components.testing.mocks import autoname as autoname
-    from components.testing.mocks import fake_cluster_ip as fake_cluster_ip
-    from components.testing.mocks import fake_load_balancer_ip as fake_load_balancer_ip
-    from components.testing.mocks import normalize_numbers as normalize_numbers
-    from components.testing.registry import UNKNOWN as UNKNOWN
-    from components.testing.registry import CustomTimeouts as CustomTimeouts
-    from components.testing.registry import InvokeRecord as InvokeRecord
-    from components.testing.registry import LogEntry as LogEntry
-    from components.testing.registry import RecordingMonitor as RecordingMonitor
-    from components.testing.registry import ResourceOptionsRecord as ResourceOptionsRecord
-    from components.testing.registry import ResourceRecord as ResourceRecord
-    from components.testing.registry import ResourceRegistry as ResourceRegistry
-    from components.testing.schema import SUPPORTED_K8S_VERSIONS as SUPPORTED_K8S_VERSIONS
-    from components.testing.schema import SchemaError as SchemaError
-    from components.testing.schema import SchemaNotFoundError as SchemaNotFoundError
-    from components.testing.schema import SchemaValidator as SchemaValidator
-    from components.testing.schema import Violation as Violation
-    from components.testing.schema import register_schema as register_schema
-    from components.testing.schema import validate_manifest as validate_manifest
+    from components.testing.harness import Mode as Mode, PulumiHarness as PulumiHarness
+    from components.testing.mocks import (
+        BerthMocks as BerthMocks,
+        autoname as autoname,
+        fake_cluster_ip as fake_cluster_ip,
+        fake_load_balancer_ip as fake_load_balancer_ip,
+        normalize_numbers as normalize_numbers,
+    )
+    from components.testing.registry import (
+        UNKNOWN as UNKNOWN,
+        CustomTimeouts as CustomTimeouts,
+        InvokeRecord as InvokeRecord,
+        LogEntry as LogEntry,
+        RecordingMonitor as RecordingMonitor,
+        ResourceOptionsRecord as ResourceOptionsRecord,
+        ResourceRecord as ResourceRecord,
+        ResourceRegistry as ResourceRegistry,
+    )
+    from components.testing.schema import (
+        SUPPORTED_K8S_VERSIONS as SUPPORTED_K8S_VERSIONS,
+        SchemaError as SchemaError,
+        SchemaNotFoundError as SchemaNotFoundError,
+        SchemaValidator as SchemaValidator,
+        Violation as Violation,
+        register_schema as register_schema,
+        validate_manifest as validate_manifest,
+    )
