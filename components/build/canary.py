@@ -8,9 +8,9 @@ images and a promotion only change replica counts, templates and route weights.
 from __future__ import annotations
 
 from math import gcd
+from typing import TYPE_CHECKING
 
 import attrs
-import pulumi
 
 from components import defaults
 from components.build.meta import (
@@ -30,6 +30,9 @@ from components.build.workload import build_deployment, build_disruption_budget
 from components.spec.canary import CanaryServiceArgs, Track
 from components.spec.container import Container
 from components.spec.service import ServiceSpec
+
+if TYPE_CHECKING:
+    import pulumi
 
 STABLE_SUFFIX = "-stable"
 CANARY_SUFFIX = "-canary"

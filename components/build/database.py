@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 import attrs
-import pulumi
 
 from components import defaults, labels
 from components.build.meta import (
@@ -22,6 +22,9 @@ from components.errors import Problem, SpecError
 from components.spec import rules
 from components.spec.database import ExternalDatabaseArgs
 from components.spec.service import ServicePort, ServiceSpec
+
+if TYPE_CHECKING:
+    import pulumi
 
 CREDENTIALS_SUFFIX = "-credentials"
 SLICE_SUFFIX = "-1"

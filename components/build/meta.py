@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import pulumi
 
 from components import defaults, labels
 from components.errors import Problem, SpecError
 from components.spec import rules
 from components.spec.app import AppArgs
+
+if TYPE_CHECKING:
+    import pulumi
 
 Manifest = dict[str, Any]
 

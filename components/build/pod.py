@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import pulumi
+from typing import TYPE_CHECKING, Any
 
 from components import labels
 from components.build.meta import Manifest
 from components.spec.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
 from components.spec.deployment import Spread
+
+if TYPE_CHECKING:
+    import pulumi
 
 
 def secret_env_keys(container: Container) -> dict[str, str]:

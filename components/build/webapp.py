@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
-import pulumi
 
 from components.build.meta import (
     Identity,
@@ -24,6 +25,9 @@ from components.build.workload import (
 )
 from components.spec.container import Container
 from components.spec.webapp import WebAppArgs
+
+if TYPE_CHECKING:
+    import pulumi
 
 SECRET_SUFFIX = "-env"
 

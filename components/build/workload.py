@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import pulumi
+from typing import TYPE_CHECKING
 
 from components import defaults
 from components.build.meta import Manifest
 from components.build.pod import build_pod_template
 from components.spec.container import Container
 from components.spec.deployment import DeploymentSpec
+
+if TYPE_CHECKING:
+    import pulumi
 
 
 def build_deployment(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
-import pulumi
 
 from components.errors import Problem
 from components.spec import rules
@@ -21,6 +20,9 @@ from components.spec.base import (
     to_tuple,
     tuple_of,
 )
+
+if TYPE_CHECKING:
+    import pulumi
 
 Protocol = Literal["TCP", "UDP", "SCTP"]
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -54,7 +56,9 @@ class ConfigMapKeyRef(Spec):
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
 
-EnvValue = str | pulumi.Output[str] | SecretKeyRef | ConfigMapKeyRef
+# A string alias: pulumi is imported for type checking only, so that the spec and build
+# layers load without the Pulumi SDK (YAML rendering, build-only tests).
+EnvValue: TypeAlias = "str | pulumi.Output[str] | SecretKeyRef | ConfigMapKeyRef"
 
 
 def env_value(value: object) -> str | None:

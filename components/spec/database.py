@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
-import pulumi
 
 from components import defaults
 from components.errors import Problem
@@ -28,6 +27,9 @@ from components.spec.base import (
     to_tuple,
     validate,
 )
+
+if TYPE_CHECKING:
+    import pulumi
 
 Engine = Literal["postgresql", "mysql", "redis", "mongodb"]
 ENGINES: tuple[str, ...] = tuple(defaults.DATABASE_ENGINES)
