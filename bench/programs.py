@@ -53,11 +53,19 @@ def raw_webapps(n: int) -> Callable[[], None]:
             "app.kubernetes.io/version": w.version(i),
             "app.kubernetes.io/part-of": w.PART_OF,
         }
+        # The release version stays off the Service, so that a new image never updates it.
+        service_labels = {k: v for k, v in labels.items() if k != "app.kubernetes.io/version"}
         selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
+        # `pulumi up` takes back fields changed by hand (kubectl scale) instead of failing.
+        annotations = {"pulumi.com/patchForce": "true"}
         # Typed as plain dicts: Pulumi's TypedDicts name the keys in snake_case only,
         # though the SDK passes API-cased keys through unchanged at run time.
         deployment: dict[str, Any] = {
-            "metadata": {"labels": dict(labels), "namespace": w.NAMESPACE},
+            "metadata": {
+                "labels": dict(labels),
+                "annotations": dict(annotations),
+                "namespace": w.NAMESPACE,
+            },
             "spec": {
                 "selector": {"matchLabels": dict(selector)},
                 "minReadySeconds": 0,
@@ -119,7 +127,11 @@ def raw_webapps(n: int) -> Callable[[], None]:
             },
         }
         service: dict[str, Any] = {
-            "metadata": {"labels": dict(labels), "namespace": w.NAMESPACE},
+            "metadata": {
+                "labels": dict(service_labels),
+                "annotations": dict(annotations),
+                "namespace": w.NAMESPACE,
+            },
             "spec": {
                 "type": "ClusterIP",
                 "selector": dict(selector),
@@ -160,11 +172,19 @@ def typed_webapps(n: int) -> Callable[[], None]:
             "app.kubernetes.io/version": w.version(i),
             "app.kubernetes.io/part-of": w.PART_OF,
         }
+        # The release version stays off the Service, so that a new image never updates it.
+        service_labels = {k: v for k, v in labels.items() if k != "app.kubernetes.io/version"}
         selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
+        # `pulumi up` takes back fields changed by hand (kubectl scale) instead of failing.
+        annotations = {"pulumi.com/patchForce": "true"}
         k8s.apps.v1.Deployment(
             name,
             opts=rollout,
-            metadata={"labels": dict(labels), "namespace": w.NAMESPACE},
+            metadata={
+                "labels": dict(labels),
+                "annotations": dict(annotations),
+                "namespace": w.NAMESPACE,
+            },
             spec={
                 "selector": {"match_labels": dict(selector)},
                 "min_ready_seconds": 0,
@@ -227,7 +247,11 @@ def typed_webapps(n: int) -> Callable[[], None]:
         )
         k8s.core.v1.Service(
             name,
-            metadata={"labels": dict(labels), "namespace": w.NAMESPACE},
+            metadata={
+                "labels": dict(service_labels),
+                "annotations": dict(annotations),
+                "namespace": w.NAMESPACE,
+            },
             spec={
                 "type": "ClusterIP",
                 "selector": dict(selector),
