@@ -67,6 +67,8 @@ def cmd_eval(opts: argparse.Namespace) -> dict[str, Any]:
         program = programs.raw_webapps(opts.n)
     elif opts.program == "typed":
         program = programs.typed_webapps(opts.n)
+    elif opts.program == "floor":
+        program = programs.floor_webapps(opts.n)
     elif opts.program == "webapps":
         program = programs.webapps(opts.n)
     elif opts.program == "mix":

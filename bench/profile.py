@@ -69,6 +69,7 @@ def profile(program_name: str, n: int, out: Path, top: int) -> str:
     builders = {
         "raw": programs.raw_webapps,
         "typed": programs.typed_webapps,
+        "floor": programs.floor_webapps,
         "webapps": programs.webapps,
         "mix": programs.mix,
     }
@@ -124,7 +125,9 @@ def profile(program_name: str, n: int, out: Path, top: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("--program", default="webapps", choices=["raw", "typed", "webapps", "mix"])
+    parser.add_argument(
+        "--program", default="webapps", choices=["raw", "typed", "floor", "webapps", "mix"]
+    )
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--out", type=Path)

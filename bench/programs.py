@@ -24,6 +24,9 @@ from bench import workload as w
 # WebApp gives its Deployment the same options, so that `pulumi up` gives up on a stuck
 # rollout shortly after Kubernetes' own progress deadline (600 s).
 ROLLOUT_TIMEOUT = "660s"
+# The floor program's bare components are registered under WebApp's type token, so that
+# nothing but their missing code tells them apart.
+FLOOR_TYPE = "berth:index:WebApp"
 
 
 def _rollout_options() -> Any:
@@ -39,7 +42,9 @@ def _rollout_options() -> Any:
     return pulumi.ResourceOptions(custom_timeouts=timeouts)
 
 
-def raw_webapps(n: int) -> Callable[[], None]:
+def raw_webapps(n: int, *, in_component: bool = False) -> Callable[[], None]:
+    """The baseline; with ``in_component``, the SDK floor (see :func:`floor_webapps`)."""
+    import pulumi
     import pulumi_kubernetes as k8s
 
     rollout = _rollout_options()
@@ -146,14 +151,33 @@ def raw_webapps(n: int) -> Callable[[], None]:
                 "sessionAffinity": "None",
             },
         }
-        k8s.apps.v1.Deployment(name, **deployment, opts=rollout)
-        k8s.core.v1.Service(name, **service)
+        if not in_component:
+            k8s.apps.v1.Deployment(name, **deployment, opts=rollout)
+            k8s.core.v1.Service(name, **service)
+            return
+        component = pulumi.ComponentResource(FLOOR_TYPE, name)
+        child = pulumi.ResourceOptions(parent=component)
+        k8s.apps.v1.Deployment(
+            name, **deployment, opts=pulumi.ResourceOptions.merge(rollout, child)
+        )
+        k8s.core.v1.Service(name, **service, opts=child)
+        component.register_outputs({})
 
     def program() -> None:
         for i in range(n):
             app(i)
 
     return program
+
+
+def floor_webapps(n: int) -> Callable[[], None]:
+    """``raw`` with each app's two objects inside a bare ComponentResource, no outputs.
+
+    No component can cost less than this: it is what the SDK charges for the component
+    resource itself (one more registration, one register_outputs call, children with a
+    parent). WebApp's cost above this floor is Berth's; the floor's above raw is the SDK's.
+    """
+    return raw_webapps(n, in_component=True)
 
 
 def typed_webapps(n: int) -> Callable[[], None]:

@@ -17,6 +17,8 @@ MAX_SUITE_SECONDS = 60.0
 # Per-object time is compared between the smallest and largest N; runs at small N
 # are short and noisy, so a growth within this factor of the baseline's counts as equal.
 GROWTH_TOLERANCE = 1.05
+# The program that wraps the raw objects in a bare ComponentResource (bench/programs.py).
+FLOOR = "floor"
 
 
 def machine() -> dict[str, Any]:
@@ -129,6 +131,20 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
                 + f" (worst {worst['ratio']:.3f})",
             )
         )
+        floored = [r for r in rows if FLOOR in r.get("others", {})]
+        if floored:
+            found.append(
+                (
+                    "where the extra cost is: Berth vs the SDK floor (a bare ComponentResource "
+                    "around the same objects), and the floor vs raw",
+                    None,
+                    ", ".join(
+                        f"{r['scenario']} N={r['n']}: Berth/floor {r['other_ratios'][FLOOR]:.3f}, "
+                        f"floor/raw {r['others'][FLOOR]['seconds'] / r['baseline']['seconds']:.3f}"
+                        for r in floored
+                    ),
+                )
+            )
         for scenario in sorted({r["scenario"] for r in rows}):
             mine = [r for r in rows if r["scenario"] == scenario]
             if len(mine) < 2:
@@ -352,7 +368,9 @@ def write(results: dict[str, Any], out: Path) -> str:
             "Baseline for `webapps`: hand-written pulumi_kubernetes calls with literal dicts, "
             "`raw` with the API's camelCase keys (the faster, so the targets' baseline) and "
             "`typed` with the snake_case keys of Pulumi's docs and TypedDicts (the SDK "
-            "translates them key by key). "
+            "translates them key by key); `floor` is `raw` with each app's objects inside a "
+            "bare ComponentResource that registers no outputs: no component can cost less, so "
+            "Berth above the floor is Berth's cost and the floor above raw is the SDK's. "
             "Berth: `WebApp(name, WebAppArgs(...))`, spec construction included. Before timing, "
             f"all were recorded at N = {ev['check_n']} and registered identical objects "
             f"({', '.join(f'{k}: {v[0]} over {v[1]} objects' for k, v in ev['checks'].items())}); "

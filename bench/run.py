@@ -95,7 +95,9 @@ def same_objects(a: Path, b: Path) -> tuple[bool, int]:
 
 def section_eval(sizes: Sequence[int], scale: float, work: Path, mix: bool) -> dict[str, Any]:
     # (scenario, baselines (the first is the one targets are judged against), ours)
-    scenarios: list[tuple[str, tuple[str, ...], str]] = [("webapps", ("raw", "typed"), "webapps")]
+    scenarios: list[tuple[str, tuple[str, ...], str]] = [
+        ("webapps", ("raw", "typed", "floor"), "webapps")
+    ]
     if mix:
         scenarios.append(("mix", ("replay",), "mix"))
     # Every baseline must register exactly the objects ours does, or a ratio means nothing.

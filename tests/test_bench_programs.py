@@ -26,7 +26,9 @@ def registered(program: Callable[[], None]) -> list[tuple[str, str, Any, Any]]:
         )
 
 
-@pytest.mark.parametrize("baseline", [programs.raw_webapps, programs.typed_webapps])
+@pytest.mark.parametrize(
+    "baseline", [programs.raw_webapps, programs.typed_webapps, programs.floor_webapps]
+)
 def test_baseline_registers_exactly_what_webapps_register(
     baseline: Callable[[int], Callable[[], None]],
 ) -> None:
