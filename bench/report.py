@@ -151,6 +151,12 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
                 continue
             ours_g = _growth(mine, "ours_ms_per_object")
             base_g = _growth(mine, "baseline_ms_per_object")
+            floor = ""
+            if FLOOR in mine[0].get("others", {}) and FLOOR in mine[-1].get("others", {}):
+                first, last = (
+                    r["others"][FLOOR]["seconds"] / r["objects"] for r in (mine[0], mine[-1])
+                )
+                floor = f"; SDK floor x{last / first:.2f} ({1000 * first:.2f}→{1000 * last:.2f})"
             found.append(
                 (
                     f"time per resource grows no faster than the baseline's ({scenario})",
@@ -158,7 +164,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
                     f"ms/object N={mine[0]['n']}→{mine[-1]['n']}: Berth x{ours_g:.2f} "
                     f"({mine[0]['ours_ms_per_object']:.2f}→{mine[-1]['ours_ms_per_object']:.2f}), "
                     f"baseline x{base_g:.2f} ({mine[0]['baseline_ms_per_object']:.2f}→"
-                    f"{mine[-1]['baseline_ms_per_object']:.2f}); tolerance x{GROWTH_TOLERANCE}",
+                    f"{mine[-1]['baseline_ms_per_object']:.2f}){floor}; "
+                    f"tolerance x{GROWTH_TOLERANCE}",
                 )
             )
     build = _rows(results, "build")
@@ -206,15 +213,23 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
         )
     imports = {row["variant"]: row for row in _rows(results, "imports")}
     ours_key, theirs_key = "components + what WebApp registers with", "pulumi + apps/v1 + core/v1"
-    if ours_key in imports and theirs_key in imports:
-        ours_s, theirs_s = imports[ours_key]["seconds"], imports[theirs_key]["seconds"]
+    paired = next((row for row in imports.values() if "overhead" in row), None)
+    if paired is not None:
+        # Judged on the paired measurement; the separate processes are shown for context.
+        separate = ""
+        if ours_key in imports and theirs_key in imports:
+            ours_s, theirs_s = imports[ours_key]["seconds"], imports[theirs_key]["seconds"]
+            separate = (
+                f"; separate processes {1000 * ours_s:.0f} ms vs {1000 * theirs_s:.0f} ms "
+                f"({100 * (ours_s / theirs_s - 1):+.1f} %, noisier)"
+            )
         found.append(
             (
                 f"importing components adds ≤ {100 * MAX_IMPORT_OVERHEAD:.0f} % "
                 "over pulumi_kubernetes",
-                ours_s <= theirs_s * (1 + MAX_IMPORT_OVERHEAD),
-                f"{1000 * ours_s:.0f} ms vs {1000 * theirs_s:.0f} ms "
-                f"({100 * (ours_s / theirs_s - 1):+.1f} %)",
+                paired["overhead"] <= MAX_IMPORT_OVERHEAD,
+                f"+{1000 * paired['added_seconds']:.0f} ms over {1000 * paired['base_seconds']:.0f}"
+                f" ms in the same process (median +{100 * paired['overhead']:.1f} %){separate}",
             )
         )
     tests = results.get("tests") or {}

@@ -20,14 +20,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.measure import IMPORTS, MARK
+from bench.measure import IMPORTS, MARK, PAIRED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 FULL_SIZES = (100, 500, 1000, 2000)
 QUICK_SIZES = (10, 40)
 PEER_TARGET_N = 1000
-IMPORT_REPEATS = 7
+IMPORT_REPEATS = 11
 
 
 def repeats_for(n: int, scale: float) -> int:
@@ -205,9 +205,17 @@ def section_build(sizes: Sequence[int], scale: float, mix: bool) -> list[dict[st
 
 def section_imports(repeats: int) -> list[dict[str, Any]]:
     rows = []
+    runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in IMPORTS}
+    # Interleaved, as in section 1: a change of load between variants would otherwise
+    # show up as a difference in import time (the compared figures are ~10 % apart).
+    for _ in range(repeats):
+        for variant in IMPORTS:
+            runs[variant].append(measure("import", "--variant", variant))
     for variant in IMPORTS:
-        runs = [measure("import", "--variant", variant) for _ in range(repeats)]
-        row = summarise(runs, ("seconds", "process_seconds", "modules"))
+        keys = ["seconds", "process_seconds", "modules"]
+        if variant == PAIRED:
+            keys += ["base_seconds", "added_seconds", "overhead"]
+        row = summarise(runs[variant], keys)
         row["variant"] = variant
         rows.append(row)
         log(f"  {variant:48} {1000 * row['seconds']:7.1f} ms  ({int(row['modules'])} modules)")
