@@ -261,7 +261,11 @@ def _plot(results: dict[str, Any], out: Path) -> list[str]:
             mine = [r for r in rows if r["scenario"] == scenario]
             ns = [r["n"] for r in mine]
             series = [(f"{mine[0]['baseline_name']} baseline", "o--", mine, "baseline")]
-            series += [(f"{name} baseline", "^:", mine, name) for name in mine[0].get("others", {})]
+            styles = iter(("^:", "s-.", "v:", "d-."))
+            series += [
+                (f"{name} baseline" if name != FLOOR else "SDK floor", next(styles), mine, name)
+                for name in mine[0].get("others", {})
+            ]
             series.append(("Berth", "o-", mine, "ours"))
             for label, style, data, key in series:
                 seconds = [
