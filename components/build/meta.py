@@ -39,7 +39,8 @@ class Names:
 def names_for(logical: str, args: AppArgs, longest_suffix: str = "") -> Names:
     """Check the names the objects will get, before anything is registered."""
     if args.name is None:
-        # Pulumi appends '-' and 7 characters; the result must still be a DNS-1035 label.
+        # Pulumi appends a random suffix (AUTONAME_SUFFIX_LENGTH); the result must still be a
+        # DNS-1035 label.
         room = 63 - defaults.AUTONAME_SUFFIX_LENGTH - len(longest_suffix)
         allowed = rules.dns1035_label(logical, max_length=room)
         if allowed is not None:
