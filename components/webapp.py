@@ -51,9 +51,7 @@ class WebApp(pulumi.ComponentResource):
         # Names are checked before the component itself is registered.
         plan = WebAppPlan.of(name, args)
         super().__init__(TYPE, name, None, opts)
-        self._namespace_arg = args.namespace
-        self._cluster_domain = args.cluster_domain
-        self._selector = plan.identity.selector()
+        self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 
         secret_manifest = build_env_secret(plan)
@@ -86,11 +84,11 @@ class WebApp(pulumi.ComponentResource):
 
     @functools.cached_property
     def namespace(self) -> pulumi.Output[str]:
-        return namespace_output(self.deployment, self._namespace_arg)
+        return namespace_output(self.deployment, self._plan.args.namespace)
 
     @functools.cached_property
     def selector(self) -> pulumi.Output[dict[str, str]]:
-        return pulumi.Output.from_input(self._selector)
+        return pulumi.Output.from_input(self._plan.identity.selector())
 
     @functools.cached_property
     def service_name(self) -> pulumi.Output[str] | None:
@@ -100,7 +98,7 @@ class WebApp(pulumi.ComponentResource):
     def dns_name(self) -> pulumi.Output[str] | None:
         if self.service_name is None:
             return None
-        domain = self._cluster_domain
+        domain = self._plan.args.cluster_domain
         return pulumi.Output.all(self.service_name, self.namespace).apply(
             lambda parts: dns_name(parts[0], parts[1], domain)
         )
