@@ -71,28 +71,22 @@ class CanaryService(pulumi.ComponentResource):
         # never dips: a canary is ready before stable shrinks, and on a rollback or a
         # promotion stable is back at full size before the canary goes.
         timeout = rollout_timeout_seconds(args.deployment)
-        if plan.canary.replicas == 0:
-            self.stable_deployment = register(
-                f"{name}{STABLE_SUFFIX}",
-                build_track_deployment(plan, plan.stable, secret_name),
-                rollout_options(self, timeout),
-            )
-            self.canary_deployment = register(
-                f"{name}{CANARY_SUFFIX}",
-                build_track_deployment(plan, plan.canary, secret_name),
-                rollout_options(self, timeout, depends_on=[self.stable_deployment]),
-            )
-        else:
-            self.canary_deployment = register(
-                f"{name}{CANARY_SUFFIX}",
-                build_track_deployment(plan, plan.canary, secret_name),
-                rollout_options(self, timeout),
-            )
-            self.stable_deployment = register(
-                f"{name}{STABLE_SUFFIX}",
-                build_track_deployment(plan, plan.stable, secret_name),
-                rollout_options(self, timeout, depends_on=[self.canary_deployment]),
-            )
+        leader, follower = (
+            (plan.stable, plan.canary) if plan.canary.replicas == 0 else (plan.canary, plan.stable)
+        )
+        first = register(
+            f"{name}{leader.suffix}",
+            build_track_deployment(plan, leader, secret_name),
+            rollout_options(self, timeout),
+        )
+        second = register(
+            f"{name}{follower.suffix}",
+            build_track_deployment(plan, follower, secret_name),
+            rollout_options(self, timeout, depends_on=[first]),
+        )
+        self.stable_deployment, self.canary_deployment = (
+            (first, second) if leader is plan.stable else (second, first)
+        )
         self.stable_deployment_name = metadata_output(self.stable_deployment, "name")
         self.canary_deployment_name = metadata_output(self.canary_deployment, "name")
 
