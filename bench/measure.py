@@ -110,12 +110,12 @@ def cmd_eval(opts: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_build(opts: argparse.Namespace) -> dict[str, Any]:
     from bench import workload as w
-    from components.build.webapp import build_webapp
+    from components.manifests.webapp import build_webapp
 
     mix = opts.mix
     build_canary: Any = None
     if mix:
-        from components.build.canary import build_canary
+        from components.manifests.canary import build_canary
 
     rss_after_import = _rss_mib()
     start = time.perf_counter()
@@ -157,7 +157,7 @@ IMPORTS: dict[str, str] = {
         "import pulumi_kubernetes.apps.v1, pulumi_kubernetes.core.v1"
     ),
     "components (WebAppArgs only: spec)": "from components import WebAppArgs",
-    "components.build.webapp (spec + build)": "import components.build.webapp",
+    "components.manifests.webapp (inputs + manifests)": "import components.manifests.webapp",
 }
 # One process imports what WebApp registers with, then components: the added time is
 # measured against the base in the same process, which cancels most of the run-to-run
@@ -197,7 +197,7 @@ def cmd_yaml(opts: argparse.Namespace) -> dict[str, Any]:
     import yaml
 
     from bench import workload as w
-    from components.build.webapp import build_webapp
+    from components.manifests.webapp import build_webapp
 
     dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     imported = time.perf_counter()

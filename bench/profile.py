@@ -21,8 +21,8 @@ from typing import Any
 
 # First match wins: more specific prefixes before their parents.
 BUCKETS: tuple[tuple[str, str], ...] = (
-    ("/components/build/", "components.build (ours)"),
-    ("/components/spec/", "components.spec (ours)"),
+    ("/components/manifests/", "components.manifests (ours)"),
+    ("/components/inputs/", "components.inputs (ours)"),
     ("/components/", "components (ours: webapp, canary, register)"),
     ("/bench/", "bench (program, mocks)"),
     ("/pulumi_kubernetes/", "pulumi_kubernetes"),

@@ -32,7 +32,7 @@ FLOOR_TYPE = "berth:index:WebApp"
 def _rollout_options() -> Any:
     import pulumi
 
-    from components.build.workload import rollout_timeout_seconds
+    from components.manifests.workload import rollout_timeout_seconds
 
     # The literal above must stay what WebApp registers, or the programs differ.
     expected = f"{rollout_timeout_seconds(w.webapp_args(0).deployment)}s"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from components.spec.container import Container, ContainerPort, Probe
-from components.spec.webapp import WebAppArgs
+from components.inputs.container import Container, ContainerPort, Probe
+from components.inputs.webapp import WebAppArgs
 
 NAMESPACE = "shop"
 PART_OF = "shop"
@@ -63,7 +63,7 @@ def is_canary(i: int) -> bool:
 
 def canary_args(i: int) -> Any:
     """App ``i`` as a CanaryService: a quarter of its pods on the next tag, behind an HTTPRoute."""
-    from components.spec.canary import CanaryServiceArgs, CanaryTrack, HttpRouteSpec
+    from components.inputs.canary import CanaryServiceArgs, CanaryTrack, HttpRouteSpec
 
     web = webapp_args(i)
     return CanaryServiceArgs(

@@ -14,27 +14,27 @@ _EXPORTS: dict[str, str] = {
     "SpecError": "components.errors",
     "Problem": "components.errors",
     "WebApp": "components.webapp",
-    "WebAppArgs": "components.spec.webapp",
-    "Container": "components.spec.container",
-    "ContainerPort": "components.spec.container",
-    "Probe": "components.spec.container",
-    "Resources": "components.spec.container",
-    "Security": "components.spec.container",
-    "SecretKeyRef": "components.spec.container",
-    "ConfigMapKeyRef": "components.spec.container",
-    "DeploymentSpec": "components.spec.deployment",
-    "Autoscaling": "components.spec.deployment",
-    "DisruptionBudget": "components.spec.deployment",
-    "Spread": "components.spec.deployment",
-    "ServiceSpec": "components.spec.service",
-    "ServicePort": "components.spec.service",
+    "WebAppArgs": "components.inputs.webapp",
+    "Container": "components.inputs.container",
+    "ContainerPort": "components.inputs.container",
+    "Probe": "components.inputs.container",
+    "Resources": "components.inputs.container",
+    "Security": "components.inputs.container",
+    "SecretKeyRef": "components.inputs.container",
+    "ConfigMapKeyRef": "components.inputs.container",
+    "DeploymentSpec": "components.inputs.deployment",
+    "Autoscaling": "components.inputs.deployment",
+    "DisruptionBudget": "components.inputs.deployment",
+    "Spread": "components.inputs.deployment",
+    "ServiceSpec": "components.inputs.service",
+    "ServicePort": "components.inputs.service",
     "CanaryService": "components.canary",
-    "CanaryServiceArgs": "components.spec.canary",
-    "CanaryTrack": "components.spec.canary",
-    "HttpRouteSpec": "components.spec.canary",
-    "NginxCanarySpec": "components.spec.canary",
+    "CanaryServiceArgs": "components.inputs.canary",
+    "CanaryTrack": "components.inputs.canary",
+    "HttpRouteSpec": "components.inputs.canary",
+    "NginxCanarySpec": "components.inputs.canary",
     "ExternalDatabase": "components.database",
-    "ExternalDatabaseArgs": "components.spec.database",
+    "ExternalDatabaseArgs": "components.inputs.database",
 }
 
 __all__ = list(_EXPORTS)
@@ -47,13 +47,13 @@ if TYPE_CHECKING:
     from components.canary import CanaryService as CanaryService
     from components.database import ExternalDatabase as ExternalDatabase
     from components.errors import Problem as Problem, SpecError as SpecError
-    from components.spec.canary import (
+    from components.inputs.canary import (
         CanaryServiceArgs as CanaryServiceArgs,
         CanaryTrack as CanaryTrack,
         HttpRouteSpec as HttpRouteSpec,
         NginxCanarySpec as NginxCanarySpec,
     )
-    from components.spec.container import (
+    from components.inputs.container import (
         ConfigMapKeyRef as ConfigMapKeyRef,
         Container as Container,
         ContainerPort as ContainerPort,
@@ -62,13 +62,13 @@ if TYPE_CHECKING:
         SecretKeyRef as SecretKeyRef,
         Security as Security,
     )
-    from components.spec.database import ExternalDatabaseArgs as ExternalDatabaseArgs
-    from components.spec.deployment import (
+    from components.inputs.database import ExternalDatabaseArgs as ExternalDatabaseArgs
+    from components.inputs.deployment import (
         Autoscaling as Autoscaling,
         DeploymentSpec as DeploymentSpec,
         DisruptionBudget as DisruptionBudget,
         Spread as Spread,
     )
-    from components.spec.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
-    from components.spec.webapp import WebAppArgs as WebAppArgs
+    from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
+    from components.inputs.webapp import WebAppArgs as WebAppArgs
     from components.webapp import WebApp as WebApp

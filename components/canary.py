@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
-from components.build.canary import (
+from components.inputs.canary import CanaryServiceArgs
+from components.manifests.canary import (
     CANARY_SUFFIX,
     STABLE_SUFFIX,
     CanaryPlan,
@@ -17,11 +18,10 @@ from components.build.canary import (
     build_track_service,
     canary_warnings,
 )
-from components.build.meta import dns_name
-from components.build.webapp import SECRET_SUFFIX
-from components.build.workload import rollout_timeout_seconds
+from components.manifests.meta import dns_name
+from components.manifests.webapp import SECRET_SUFFIX
+from components.manifests.workload import rollout_timeout_seconds
 from components.register import register, rollout_options
-from components.spec.canary import CanaryServiceArgs
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:CanaryService"

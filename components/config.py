@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from components.errors import Problem, SpecError
-from components.spec.base import from_mapping
+from components.inputs.base import from_mapping
 
 A = TypeVar("A")
 

@@ -6,7 +6,9 @@ from typing import Any
 
 import pulumi
 
-from components.build.database import (
+from components.inputs.container import SecretKeyRef
+from components.inputs.database import ExternalDatabaseArgs
+from components.manifests.database import (
     CREDENTIALS_SUFFIX,
     SLICE_SUFFIX,
     DatabasePlan,
@@ -17,10 +19,8 @@ from components.build.database import (
     credentials,
     env_keys,
 )
-from components.build.meta import dns_name
+from components.manifests.meta import dns_name
 from components.register import register
-from components.spec.container import SecretKeyRef
-from components.spec.database import ExternalDatabaseArgs
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:ExternalDatabase"

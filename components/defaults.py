@@ -1,7 +1,7 @@
 """Every default Berth chooses, in one place, each with the reason for it.
 
 The README's defaults table is written from this module; change a value here and
-the docs, the build layer and the tests follow.
+the docs, the manifests layer and the tests follow.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Turn a built manifest into the matching pulumi_kubernetes resource.
 
-The build layer speaks plain Kubernetes (camelCase manifests); this is the one
+The manifests layer speaks plain Kubernetes (camelCase manifests); this is the one
 place that knows which Pulumi class registers which kind, so components stay thin.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from components.build.meta import Manifest
+from components.manifests.meta import Manifest
 
 # (apiVersion, kind) → (module of pulumi_kubernetes, class name)
 _CLASSES: dict[tuple[str, str], tuple[str, str]] = {

@@ -7,8 +7,9 @@ from typing import Any
 
 import pulumi
 
-from components.build.meta import dns_name
-from components.build.webapp import (
+from components.inputs.webapp import WebAppArgs
+from components.manifests.meta import dns_name
+from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
     build_env_secret,
@@ -17,9 +18,8 @@ from components.build.webapp import (
     build_webapp_deployment,
     build_webapp_service,
 )
-from components.build.workload import rollout_timeout_seconds
+from components.manifests.workload import rollout_timeout_seconds
 from components.register import register, rollout_options
-from components.spec.webapp import WebAppArgs
 
 TYPE = "berth:index:WebApp"
 

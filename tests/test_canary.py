@@ -23,7 +23,7 @@ from components import (
     ServiceSpec,
     SpecError,
 )
-from components.build.canary import (
+from components.manifests.canary import (
     NGINX_CANARY,
     NGINX_CANARY_BY_COOKIE,
     NGINX_CANARY_BY_HEADER,

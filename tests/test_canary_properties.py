@@ -21,7 +21,7 @@ from components import (
     ServiceSpec,
     SpecError,
 )
-from components.build.canary import build_canary, split_replicas
+from components.manifests.canary import build_canary, split_replicas
 from components.testing.schema import validate_manifest
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

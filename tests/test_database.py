@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from components import ExternalDatabaseArgs, SpecError
-from components.build.database import (
+from components.manifests.database import (
     DatabaseObjects,
     DatabasePlan,
     build_database,

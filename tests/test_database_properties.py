@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from components import ExternalDatabaseArgs, SpecError
-from components.build.database import build_database
+from components.manifests.database import build_database
 from components.testing.schema import validate_manifest
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,7 +18,7 @@ from components import (
     WebAppArgs,
     defaults,
 )
-from components.build.webapp import build_webapp
+from components.manifests.webapp import build_webapp
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

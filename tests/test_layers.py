@@ -1,6 +1,6 @@
-"""The spec and build layers load and work without the Pulumi SDK (DEVELOPERS.md).
+"""The inputs and manifests layers load and work without the Pulumi SDK (DEVELOPERS.md).
 
-YAML rendering, build-only tests and the benchmark's build section rely on it: importing
+YAML rendering, manifest-only tests and the benchmark's build section rely on it: importing
 pulumi alone takes longer than building a thousand apps.
 """
 
@@ -11,10 +11,10 @@ import sys
 
 PROGRAM = """
 import sys
-import components.build.canary, components.build.database, components.build.webapp
-import components.spec
+import components.manifests.canary, components.manifests.database, components.manifests.webapp
+import components.inputs
 from components import WebAppArgs, Container, ContainerPort
-from components.build.webapp import build_webapp
+from components.manifests.webapp import build_webapp
 container = Container(image="shop:1.0", ports=[ContainerPort(port=8080, name="http")])
 assert build_webapp("shop", WebAppArgs(container=container)).all()
 loaded = sorted(m for m in sys.modules if m == "pulumi" or m.startswith("pulumi."))

@@ -1,10 +1,10 @@
-"""Every object the build layer produces is valid for each supported Kubernetes version."""
+"""Every object the manifests layer produces is valid for each supported Kubernetes version."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.build.webapp import build_webapp
+from components.manifests.webapp import build_webapp
 from components.testing.schema import SUPPORTED_K8S_VERSIONS, validate_manifest
 from tests.catalogue import CATALOGUE
 

@@ -19,7 +19,7 @@ from components import (
     SpecError,
     WebAppArgs,
 )
-from components.build.webapp import WebAppObjects, build_webapp
+from components.manifests.webapp import WebAppObjects, build_webapp
 from tests.catalogue import CATALOGUE, TWO_PORTS, WEB
 
 IDENTITY = {"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop"}

@@ -21,7 +21,7 @@ from components import (
     Spread,
     WebAppArgs,
 )
-from components.build.webapp import build_webapp
+from components.manifests.webapp import build_webapp
 from components.testing.schema import validate_manifest
 
 

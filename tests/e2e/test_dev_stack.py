@@ -14,9 +14,9 @@ from components import (
     ExternalDatabaseArgs,
     NginxCanarySpec,
 )
-from components.build.canary import build_canary
-from components.build.database import build_database
-from components.build.webapp import build_webapp
+from components.manifests.canary import build_canary
+from components.manifests.database import build_database
+from components.manifests.webapp import build_webapp
 from tests.catalogue import CATALOGUE, WEB
 from tests.e2e.tools import Kube, Project, wait_for
 

@@ -9,8 +9,8 @@ import attrs
 
 from components import defaults
 from components.errors import Problem
-from components.spec import rules
-from components.spec.base import (
+from components.inputs import rules
+from components.inputs.base import (
     Spec,
     each,
     field,
@@ -20,7 +20,7 @@ from components.spec.base import (
     to_tuple,
     tuple_of,
 )
-from components.spec.container import PROTOCOLS, Protocol
+from components.inputs.container import PROTOCOLS, Protocol
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 TrafficDistribution = Literal["PreferClose", "PreferSameZone", "PreferSameNode"]

@@ -16,7 +16,7 @@ from typing import Any, cast
 import attrs
 
 from components.errors import Problem, SpecError
-from components.spec.rules import Check, is_int, optional
+from components.inputs.rules import Check, is_int, optional
 
 _CHECKS = "berth_checks"
 

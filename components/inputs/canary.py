@@ -16,9 +16,9 @@ import attrs
 
 from components import defaults, labels
 from components.errors import Problem
-from components.spec import rules
-from components.spec.app import AppArgs
-from components.spec.base import (
+from components.inputs import rules
+from components.inputs.app import AppArgs
+from components.inputs.base import (
     Spec,
     each,
     field,
@@ -29,10 +29,10 @@ from components.spec.base import (
     to_tuple,
     validate,
 )
-from components.spec.container import Container, EnvValue, env_value
-from components.spec.deployment import DeploymentSpec
-from components.spec.service import ServiceSpec
-from components.spec.webapp import service_port_rules
+from components.inputs.container import Container, EnvValue, env_value
+from components.inputs.deployment import DeploymentSpec
+from components.inputs.service import ServiceSpec
+from components.inputs.webapp import service_port_rules
 
 # RFC 9110 field-name token; Gateway API's HTTPHeaderName allows the same characters.
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}$")
@@ -203,7 +203,7 @@ class CanaryServiceArgs(AppArgs):
     """Everything a CanaryService needs; invalid input raises :class:`SpecError` right here.
 
     ``replicas`` is the total across both tracks and ``canary_weight`` the percentage
-    of it the canary gets (see ``components.build.canary.split_replicas`` for the
+    of it the canary gets (see ``components.manifests.canary.split_replicas`` for the
     rounding). ``deployment`` sets the strategy and HA of both tracks; its ``replicas``
     and ``autoscaling`` do not apply (an autoscaler per track would move the split).
     ``canary`` None runs the stable template in the canary track at zero pods.

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 
 from components.errors import Problem
-from components.spec import rules
-from components.spec.base import (
+from components.inputs import rules
+from components.inputs.base import (
     Spec,
     each,
     field,
@@ -56,8 +56,8 @@ class ConfigMapKeyRef(Spec):
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
 
-# A string alias: pulumi is imported for type checking only, so that the spec and build
-# layers load without the Pulumi SDK (YAML rendering, build-only tests).
+# A string alias: pulumi is imported for type checking only, so that the inputs and manifests
+# layers load without the Pulumi SDK (YAML rendering, manifest-only tests).
 EnvValue: TypeAlias = "str | pulumi.Output[str] | SecretKeyRef | ConfigMapKeyRef"
 
 

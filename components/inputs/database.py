@@ -16,9 +16,9 @@ import attrs
 
 from components import defaults
 from components.errors import Problem
-from components.spec import rules
-from components.spec.app import AppArgs
-from components.spec.base import (
+from components.inputs import rules
+from components.inputs.app import AppArgs
+from components.inputs.base import (
     each,
     field,
     instance_of,

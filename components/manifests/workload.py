@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components import defaults
-from components.build.meta import Manifest
-from components.build.pod import build_pod_template
-from components.spec.container import Container
-from components.spec.deployment import DeploymentSpec
+from components.inputs.container import Container
+from components.inputs.deployment import DeploymentSpec
+from components.manifests.meta import Manifest
+from components.manifests.pod import build_pod_template
 
 if TYPE_CHECKING:
     import pulumi

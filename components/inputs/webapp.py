@@ -8,12 +8,12 @@ from typing import Any
 import attrs
 
 from components.errors import Problem
-from components.spec import rules
-from components.spec.app import AppArgs
-from components.spec.base import field, from_mapping, instance_of, nested, validate
-from components.spec.container import Container
-from components.spec.deployment import DeploymentSpec
-from components.spec.service import ServiceSpec
+from components.inputs import rules
+from components.inputs.app import AppArgs
+from components.inputs.base import field, from_mapping, instance_of, nested, validate
+from components.inputs.container import Container
+from components.inputs.deployment import DeploymentSpec
+from components.inputs.service import ServiceSpec
 
 
 @attrs.frozen(kw_only=True)

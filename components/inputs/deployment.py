@@ -9,8 +9,8 @@ import attrs
 
 from components import defaults
 from components.errors import Problem
-from components.spec import rules
-from components.spec.base import Spec, field, instance_of, nested
+from components.inputs import rules
+from components.inputs.base import Spec, field, instance_of, nested
 
 Strategy = Literal["RollingUpdate", "Recreate"]
 IntOrPercent = int | str

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from components import labels
-from components.build.meta import Manifest
-from components.spec.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
-from components.spec.deployment import Spread
+from components.inputs.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
+from components.inputs.deployment import Spread
+from components.manifests.meta import Manifest
 
 if TYPE_CHECKING:
     import pulumi

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from components.build.meta import (
+from components.inputs.container import Container
+from components.inputs.webapp import WebAppArgs
+from components.manifests.meta import (
     Identity,
     Manifest,
     Names,
@@ -16,15 +18,13 @@ from components.build.meta import (
     version_of,
     with_version,
 )
-from components.build.pod import secret_env_keys
-from components.build.service import build_service
-from components.build.workload import (
+from components.manifests.pod import secret_env_keys
+from components.manifests.service import build_service
+from components.manifests.workload import (
     build_autoscaler,
     build_deployment,
     build_disruption_budget,
 )
-from components.spec.container import Container
-from components.spec.webapp import WebAppArgs
 
 if TYPE_CHECKING:
     import pulumi

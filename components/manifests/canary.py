@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 import attrs
 
 from components import defaults
-from components.build.meta import (
+from components.inputs.canary import CanaryServiceArgs, Track
+from components.inputs.container import Container
+from components.inputs.service import ServiceSpec
+from components.manifests.meta import (
     Identity,
     Manifest,
     Names,
@@ -23,13 +26,10 @@ from components.build.meta import (
     version_of,
     with_version,
 )
-from components.build.pod import secret_env_keys
-from components.build.service import build_service, service_ports
-from components.build.webapp import SECRET_SUFFIX
-from components.build.workload import build_deployment, build_disruption_budget
-from components.spec.canary import CanaryServiceArgs, Track
-from components.spec.container import Container
-from components.spec.service import ServiceSpec
+from components.manifests.pod import secret_env_keys
+from components.manifests.service import build_service, service_ports
+from components.manifests.webapp import SECRET_SUFFIX
+from components.manifests.workload import build_deployment, build_disruption_budget
 
 if TYPE_CHECKING:
     import pulumi

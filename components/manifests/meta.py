@@ -8,8 +8,8 @@ import attrs
 
 from components import defaults, labels
 from components.errors import Problem, SpecError
-from components.spec import rules
-from components.spec.app import AppArgs
+from components.inputs import rules
+from components.inputs.app import AppArgs
 
 if TYPE_CHECKING:
     import pulumi

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components.build.meta import Manifest
-from components.spec.container import Container
-from components.spec.service import TOPOLOGY_MODE_ANNOTATION, ServicePort, ServiceSpec
+from components.inputs.container import Container
+from components.inputs.service import TOPOLOGY_MODE_ANNOTATION, ServicePort, ServiceSpec
+from components.manifests.meta import Manifest
 
 
 def service_ports(service: ServiceSpec, container: Container | None) -> list[ServicePort]:

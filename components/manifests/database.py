@@ -9,7 +9,11 @@ from urllib.parse import quote, urlencode
 import attrs
 
 from components import defaults, labels
-from components.build.meta import (
+from components.errors import Problem, SpecError
+from components.inputs import rules
+from components.inputs.database import ExternalDatabaseArgs
+from components.inputs.service import ServicePort, ServiceSpec
+from components.manifests.meta import (
     Identity,
     Manifest,
     Names,
@@ -17,11 +21,7 @@ from components.build.meta import (
     common_labels,
     dns_name,
 )
-from components.build.service import build_service
-from components.errors import Problem, SpecError
-from components.spec import rules
-from components.spec.database import ExternalDatabaseArgs
-from components.spec.service import ServicePort, ServiceSpec
+from components.manifests.service import build_service
 
 if TYPE_CHECKING:
     import pulumi

@@ -9,9 +9,9 @@ import attrs
 
 from components import defaults
 from components.errors import Problem
+from components.inputs import rules
+from components.inputs.base import Spec, field, instance_of, mapping_of, to_dict
 from components.labels import RESERVED_PREFIX
-from components.spec import rules
-from components.spec.base import Spec, field, instance_of, mapping_of, to_dict
 
 
 @attrs.frozen(kw_only=True)
