@@ -15,7 +15,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -53,7 +52,7 @@ def render_options() -> pulumi.ResourceOptions:
 
 
 def with_env(container: Container, env: dict[str, Any]) -> Container:
-    return attrs.evolve(container, env={**container.env, **env})
+    return container.evolve(env={**container.env, **env})
 
 
 def main() -> None:
@@ -76,8 +75,7 @@ def main() -> None:
         },
         stack,
     )
-    orders_args = attrs.evolve(
-        specs["orders"],
+    orders_args = specs["orders"].evolve(
         username=config.require("ordersUser"),
         password=config.require_secret("ordersPassword"),
     )
@@ -94,8 +92,7 @@ def main() -> None:
     checkout_args: CanaryServiceArgs = specs["checkout"]
     checkout = CanaryService(
         "checkout",
-        attrs.evolve(
-            checkout_args,
+        checkout_args.evolve(
             container=with_env(checkout_args.container, orders.env_refs(prefix="ORDERS_DB_")),
         ),
         opts=in_namespace,

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from components.inputs.webapp import WebAppArgs
-from components.manifests.meta import dns_name
+from components.manifests.meta import dns_name, image_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
@@ -73,6 +73,8 @@ class WebApp(pulumi.ComponentResource):
             self.autoscaler = register(name, autoscaler, child)
         service = build_webapp_service(plan)
         self.service = None if service is None else register(name, service, child)
+        for warning in image_warnings({"container.image": args.container.image}):
+            pulumi.log.warn(warning, resource=self)
         # The outputs below are derived on first use and not registered here: each
         # Output costs the SDK futures and tasks, registering them costs an await of
         # each, and most programs read none of them (bench/: about 8 % of evaluation).
@@ -91,14 +93,26 @@ class WebApp(pulumi.ComponentResource):
         return pulumi.Output.from_input(self._plan.identity.selector())
 
     @functools.cached_property
-    def service_name(self) -> pulumi.Output[str] | None:
-        return None if self.service is None else metadata_output(self.service, "name")
+    def service_name(self) -> pulumi.Output[str]:
+        """The Service's name. A WebApp without a Service (``service=None``) has none."""
+        return metadata_output(self._require_service("service_name"), "name")
 
     @functools.cached_property
-    def dns_name(self) -> pulumi.Output[str] | None:
-        if self.service_name is None:
-            return None
+    def dns_name(self) -> pulumi.Output[str]:
+        """``<service>.<namespace>.svc.<cluster domain>``; needs a Service, as service_name."""
+        self._require_service("dns_name")
         domain = self._plan.args.cluster_domain
         return pulumi.Output.all(self.service_name, self.namespace).apply(
             lambda parts: dns_name(parts[0], parts[1], domain)
         )
+
+    def _require_service(self, output: str) -> pulumi.CustomResource:
+        if self.service is None:
+            raise NoServiceError(
+                f"WebApp {self._name!r} has no Service (service=None), so it has no {output}"
+            )
+        return self.service
+
+
+class NoServiceError(AttributeError):
+    """A Service output was read from a WebApp created with ``service=None``."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import attrs
 import pytest
 
 from components import (
@@ -146,7 +145,7 @@ def test_replicas_follow_the_split() -> None:
 
 
 def test_canary_overrides_image_env_and_args_on_the_shared_template() -> None:
-    base = attrs.evolve(WEB, env={"LOG": "info", "MODE": "a"}, args=("serve",))
+    base = WEB.evolve(env={"LOG": "info", "MODE": "a"}, args=("serve",))
     track = CanaryTrack(image="shop:2.0", env={"MODE": "b", "NEW": "1"}, args=("serve", "-v"))
     objects = build(container=base, canary=track)
     stable, canary = (
@@ -201,7 +200,7 @@ def test_without_a_canary_track_the_canary_deployment_runs_the_stable_template_a
 
 
 def test_both_tracks_read_secret_env_from_one_secret() -> None:
-    container = attrs.evolve(WEB, secret_env={"API_KEY": "s3cret"})
+    container = WEB.evolve(secret_env={"API_KEY": "s3cret"})
     objects = build(container=container)
     assert objects.secret is not None
     assert objects.secret["stringData"] == {"API_KEY": "s3cret"}
@@ -276,7 +275,7 @@ def test_promote_gives_stable_the_canary_template_and_scales_the_canary_to_zero(
 
 def test_folding_a_promoted_canary_into_the_container_changes_no_template() -> None:
     promoted = build(canary=V2, promote=True)
-    folded = build(container=attrs.evolve(WEB, image="shop:2.0"), canary=None, canary_weight=0)
+    folded = build(container=WEB.evolve(image="shop:2.0"), canary=None, canary_weight=0)
     assert promoted.stable_deployment == folded.stable_deployment
     assert promoted.canary_deployment == folded.canary_deployment
 
@@ -289,7 +288,7 @@ SELECTOR_STORY: dict[str, dict[str, Any]] = {
     "rollback": {"canary_weight": 0},
     "new canary image": {"canary": CanaryTrack(image="shop:3.0", version="3"), "canary_weight": 5},
     "promotion": {"promote": True},
-    "after promotion": {"container": attrs.evolve(WEB, image="shop:3.0"), "canary": None,
+    "after promotion": {"container": WEB.evolve(image="shop:3.0"), "canary": None,
                         "canary_weight": 0},
     "fewer pods": {"replicas": 3},
     "with routers": {
@@ -531,7 +530,7 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "minimal": {},
     "explicit-name": {"name": "shop", "namespace": "store"},
     "everything": {
-        "container": attrs.evolve(WEB, secret_env={"API_KEY": "s"}),
+        "container": WEB.evolve(secret_env={"API_KEY": "s"}),
         "canary": CanaryTrack(
             image="shop:2.0", env={"X": SecretKeyRef(secret_name="other", key="x")}, args=("-v",)
         ),
@@ -626,7 +625,7 @@ def test_every_object_built_passes_the_kubernetes_schema(case: str, k8s_version:
             "nginx_canary.port: 81 is not a port of the Service (8080)",
         ),
         (
-            {"container": attrs.evolve(WEB, secret_env={"TOKEN": "s"}),
+            {"container": WEB.evolve(secret_env={"TOKEN": "s"}),
              "canary": CanaryTrack(env={"TOKEN": "plain"})},
             "canary.env['TOKEN']",
             "is set in container.secret_env",

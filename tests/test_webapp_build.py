@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import pytest
 
 from components import (
@@ -59,7 +58,7 @@ def test_selector_uses_only_the_identity_labels() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        {"container": attrs.evolve(WEB, image="registry.example.com/shop:9.9.9")},
+        {"container": WEB.evolve(image="registry.example.com/shop:9.9.9")},
         {"version": "2.0.0"},
         {"deployment": DeploymentSpec(replicas=7)},
         {"labels": {"team": "payments", "cost-center": "42"}},
@@ -71,7 +70,7 @@ def test_selector_uses_only_the_identity_labels() -> None:
 )
 def test_selectors_never_change_when_anything_but_identity_changes(change: dict[str, Any]) -> None:
     before = build(WebAppArgs(container=WEB))
-    after = build(attrs.evolve(WebAppArgs(container=WEB), **change))
+    after = build(WebAppArgs(container=WEB).evolve(**change))
     assert after.deployment["spec"]["selector"] == before.deployment["spec"]["selector"]
     assert service_spec(after)["selector"] == service_spec(before)["selector"]
 
@@ -90,7 +89,7 @@ def test_pod_template_carries_recommended_and_user_labels() -> None:
     }
 
 
-def test_version_label_defaults_to_the_image_tag_and_skips_digests() -> None:
+def test_version_label_is_the_image_tag_even_beside_a_digest() -> None:
     tagged = build(WebAppArgs(container=WEB)).deployment["metadata"]["labels"]
     assert tagged["app.kubernetes.io/version"] == "1.4.2"
     pinned = build(
@@ -99,6 +98,15 @@ def test_version_label_defaults_to_the_image_tag_and_skips_digests() -> None:
         )
     ).deployment["metadata"]["labels"]
     assert "app.kubernetes.io/version" not in pinned
+    both = build(
+        WebAppArgs(
+            container=Container(
+                image="registry.example.com:5000/shop:1.4.2@sha256:" + "a" * 64,
+                ports=[ContainerPort(port=8080)],
+            )
+        )
+    ).deployment["metadata"]["labels"]
+    assert both["app.kubernetes.io/version"] == "1.4.2"
 
 
 def test_app_and_instance_override_the_identity() -> None:
@@ -136,7 +144,7 @@ def test_a_logical_name_too_long_for_autonaming_is_rejected() -> None:
 
 
 def test_a_secret_leaves_room_for_its_suffix_in_the_name() -> None:
-    secret = attrs.evolve(WEB, secret_env={"PW": "x"})
+    secret = WEB.evolve(secret_env={"PW": "x"})
     with pytest.raises(SpecError, match=r"at most 50 "):
         build(WebAppArgs(container=secret), name="a" * 51)
     with pytest.raises(SpecError, match=r"name: 'b{60}' .*at most 59 "):
@@ -187,7 +195,7 @@ def test_every_secure_default_can_be_overridden() -> None:
         automount_service_account_token=True,
         writable_paths=[],
     )
-    objects = build(WebAppArgs(container=attrs.evolve(WEB, security=security)))
+    objects = build(WebAppArgs(container=WEB.evolve(security=security)))
     pod = pod_spec(objects)
     container = container_of(objects)
     assert pod["automountServiceAccountToken"] is True
@@ -448,7 +456,7 @@ def test_service_port_may_target_a_port_by_number() -> None:
 
 def test_secret_key_refs_accept_another_resources_name() -> None:
     ref = SecretKeyRef(secret_name="db-credentials", key="password")
-    args = WebAppArgs(container=attrs.evolve(WEB, env={"DB_PASSWORD": ref}))
+    args = WebAppArgs(container=WEB.evolve(env={"DB_PASSWORD": ref}))
     env = container_of(build(args))["env"]
     assert env == [
         {
@@ -463,9 +471,7 @@ def test_a_new_release_changes_only_the_deployment() -> None:
     # updates them (and never waits on them).
     args = CATALOGUE["high-availability"]
     before = build(args)
-    after = build(
-        attrs.evolve(args, container=attrs.evolve(WEB, image="registry.example.com/shop:2.0.0"))
-    )
+    after = build(args.evolve(container=WEB.evolve(image="registry.example.com/shop:2.0.0")))
     assert after.service == before.service
     assert after.disruption_budget == before.disruption_budget
     assert after.deployment != before.deployment

@@ -20,6 +20,7 @@ from components import (
     WebAppArgs,
 )
 from components.testing import PulumiHarness
+from components.webapp import NoServiceError
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
@@ -126,8 +127,40 @@ def test_a_worker_without_service_has_no_dns_name(pulumi_harness: PulumiHarness)
     app = pulumi_harness.run(
         lambda: WebApp("worker", WebAppArgs(container=Container(image="w:1"), service=None))
     )
-    assert app.dns_name is None and app.service_name is None
+    with pytest.raises(
+        NoServiceError,
+        match=r"WebApp 'worker' has no Service \(service=None\), so it has no dns_name",
+    ):
+        app.dns_name  # noqa: B018
+    with pytest.raises(AttributeError, match="no service_name"):
+        app.service_name  # noqa: B018
+    assert not hasattr(app, "dns_name")
     assert pulumi_harness.registry.of_type(SERVICE) == ()
+
+
+@pytest.mark.parametrize(
+    ("image", "warned"),
+    [
+        ("registry.example.com/shop", "has no tag (it means ':latest')"),
+        ("registry.example.com:5000/shop:latest", "is tagged ':latest'"),
+        ("registry.example.com/shop:1.4.2", None),
+        ("registry.example.com:5000/shop@sha256:" + "a" * 64, None),
+    ],
+)
+@pytest.mark.parametrize("pulumi_harness", ["update"], indirect=True)
+def test_an_image_not_pinned_to_a_version_gets_a_warning(
+    pulumi_harness: PulumiHarness, image: str, warned: str | None
+) -> None:
+    pulumi_harness.run(
+        lambda: WebApp("shop", WebAppArgs(container=Container(image=image), service=None))
+    )
+    warnings = list(pulumi_harness.registry.warnings)
+    if warned is None:
+        assert warnings == []
+    else:
+        assert warnings == [
+            f"container.image: {image!r} {warned}: it changes without a change to the stack, nodes may run different builds, and the version label is unknown; pin a version tag (and ideally a digest)"
+        ]
 
 
 def test_invalid_input_registers_nothing(pulumi_harness: PulumiHarness) -> None:

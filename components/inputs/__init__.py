@@ -1,4 +1,4 @@
-"""Spec layer: attrs classes that hold and validate what the user asks for.
+"""Inputs layer: attrs classes that hold and validate what the user asks for.
 
 Names are imported lazily, as in :mod:`components`: a program that uses only
 WebAppArgs does not pay for defining the canary and database spec classes.

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import attrs
-
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
-from components.inputs.base import Spec, field, instance_of, mapping_of, to_dict
+from components.inputs.base import Spec, field, instance_of, mapping_of, spec, to_dict
 from components.labels import RESERVED_PREFIX
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class AppArgs(Spec):
     """Naming and labelling shared by WebAppArgs, CanaryServiceArgs and ExternalDatabaseArgs.
 

@@ -11,7 +11,7 @@ spec ever reaches a component.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast, dataclass_transform, overload
 
 import attrs
 
@@ -21,6 +21,34 @@ from components.inputs.rules import Check, is_int, optional
 _CHECKS = "berth_checks"
 
 
+_T = TypeVar("_T")
+_C = TypeVar("_C", bound=type)
+
+
+# The overloads tell type checkers which fields have a default: with `default=` or
+# `factory=` a field is optional in __init__, without either it is required. The class
+# decorator below names `field` and `nested` as field specifiers (PEP 681), so mypy and
+# pyright read the generated __init__ (required fields, defaults, keyword-only, no typos).
+@overload
+def field(
+    *,
+    default: _T,
+    checks: Sequence[Check] = (),
+    converter: Callable[[Any], Any] | None = None,
+) -> _T: ...
+@overload
+def field(
+    *,
+    factory: Callable[[], _T],
+    checks: Sequence[Check] = (),
+    converter: Callable[[Any], Any] | None = None,
+) -> _T: ...
+@overload
+def field(
+    *,
+    checks: Sequence[Check] = (),
+    converter: Callable[[Any], Any] | None = None,
+) -> Any: ...
 def field(
     *,
     default: Any = attrs.NOTHING,
@@ -34,6 +62,42 @@ def field(
         converter=_located(converter) if converter is not None else None,
         metadata={_CHECKS: tuple(checks)},
     )
+
+
+@overload
+def nested(*, factory: type[_T]) -> _T: ...
+@overload
+def nested(cls: type[_T], *, default: None) -> _T | None: ...
+@overload
+def nested(cls: type[_T]) -> _T: ...
+def nested(
+    cls: type[Any] | None = None,
+    *,
+    factory: type[Any] | None = None,
+    default: Any = attrs.NOTHING,
+) -> Any:
+    """A field holding a nested spec, given as the class or (from config) a mapping.
+
+    ``nested(factory=Resources)`` builds ``Resources()`` when absent,
+    ``nested(Probe, default=None)`` is optional, ``nested(Container)`` is required.
+    """
+    kind: type[Any] = factory or cls  # type: ignore[assignment]
+    article = "an" if kind.__name__[0] in "AEIOU" else "a"
+    check = instance_of(kind, what=f"{article} {kind.__name__}")
+    convert = from_mapping(kind)
+    if factory is not None:
+        return field(factory=factory, converter=convert, checks=[check])
+    if default is None:
+        return field(default=None, converter=convert, checks=[optional(check)])
+    return field(converter=convert, checks=[check])
+
+
+@dataclass_transform(
+    frozen_default=True, kw_only_default=True, field_specifiers=(field, nested, attrs.field)
+)
+def spec(cls: _C) -> _C:
+    """Class decorator of every input class: frozen, keyword-only attrs, typed for checkers."""
+    return attrs.frozen(kw_only=True)(cls)
 
 
 def _located(converter: Callable[[Any], Any]) -> attrs.Converter[Any, Any]:
@@ -65,6 +129,17 @@ def to_dict(value: Any) -> Any:
 
 class Spec:
     """Base of every spec class: collects problems instead of raising on the first."""
+
+    if TYPE_CHECKING:
+        # What attrs sets on each subclass; declared so that mypy's attrs plugin types
+        # `attrs.evolve(spec, ...)` from the __init__ that `@spec` describes.
+        __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
+
+    def evolve(self, **changes: Any) -> Self:
+        """A copy with ``changes`` applied (``attrs.evolve``; a top-level ``*Args`` validates
+        the copy). Type checkers read ``@spec`` classes as dataclass-like, not as attrs
+        classes, so they reject ``attrs.evolve(spec, ...)``: call this instead."""
+        return attrs.evolve(cast(Any, self), **changes)  # type: ignore[no-any-return]
 
     def problems(self) -> list[Problem]:
         found: list[Problem] = []
@@ -136,21 +211,6 @@ def mapping_of(key: Check, value: Check | None = None) -> Check:
         return None
 
     return check_mapping
-
-
-def nested(cls: type[Any], *, default: str = "factory") -> Any:
-    """A field holding a nested spec, given as the class or (from config) a mapping.
-
-    ``default``: "factory" builds ``cls()`` when absent, "none" makes the field optional,
-    "required" makes it required.
-    """
-    article = "an" if cls.__name__[0] in "AEIOU" else "a"
-    check = instance_of(cls, what=f"{article} {cls.__name__}")
-    if default == "none":
-        return field(default=None, converter=from_mapping(cls), checks=[optional(check)])
-    if default == "required":
-        return field(converter=from_mapping(cls), checks=[check])
-    return field(factory=cls, converter=from_mapping(cls), checks=[check])
 
 
 def instance_of(*types: type, what: str) -> Check:

@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
-import attrs
-
 from components import defaults, labels
 from components.errors import Problem
 from components.inputs import rules
@@ -25,6 +23,7 @@ from components.inputs.base import (
     instance_of,
     mapping_of,
     nested,
+    spec,
     to_dict,
     to_tuple,
     validate,
@@ -96,7 +95,7 @@ def hostname(value: object) -> str | None:
     return allowed if rules.dns1123_subdomain(name) is not None else None
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class CanaryTrack(Spec):
     """What the canary runs differently from the stable container.
 
@@ -118,15 +117,14 @@ class CanaryTrack(Spec):
 
     def apply_to(self, container: Container) -> Container:
         """The stable container with this track's overrides."""
-        return attrs.evolve(
-            container,
+        return container.evolve(
             image=container.image if self.image is None else self.image,
             env={**container.env, **self.env},
             args=container.args if self.args is None else self.args,
         )
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class HttpRouteSpec(Spec):
     """A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) that splits by exact weights.
 
@@ -160,7 +158,7 @@ class HttpRouteSpec(Spec):
                 yield Problem("hostnames", host, "is listed more than once")
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class NginxCanarySpec(Spec):
     """ingress-nginx canary: a main Ingress to the stable track and a canary Ingress.
 
@@ -198,7 +196,7 @@ class NginxCanarySpec(Spec):
 Track = Literal["stable", "canary"]
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class CanaryServiceArgs(AppArgs):
     """Everything a CanaryService needs; invalid input raises :class:`SpecError` right here.
 
@@ -211,8 +209,8 @@ class CanaryServiceArgs(AppArgs):
     to zero.
     """
 
-    container: Container = nested(Container, default="required")
-    canary: CanaryTrack | None = nested(CanaryTrack, default="none")
+    container: Container = nested(Container)
+    canary: CanaryTrack | None = nested(CanaryTrack, default=None)
     replicas: int = field(default=defaults.CANARY_REPLICAS, checks=[rules.within(1)])
     canary_weight: int = field(default=0, checks=[rules.within(0, 100)])
     promote: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
@@ -223,10 +221,10 @@ class CanaryServiceArgs(AppArgs):
     canary_value: str = field(
         default=defaults.CANARY_TRACK, checks=[rules.non_empty_text, rules.label_value]
     )
-    deployment: DeploymentSpec = nested(DeploymentSpec)
-    service: ServiceSpec = nested(ServiceSpec)
-    http_route: HttpRouteSpec | None = nested(HttpRouteSpec, default="none")
-    nginx_canary: NginxCanarySpec | None = nested(NginxCanarySpec, default="none")
+    deployment: DeploymentSpec = nested(factory=DeploymentSpec)
+    service: ServiceSpec = nested(factory=ServiceSpec)
+    http_route: HttpRouteSpec | None = nested(HttpRouteSpec, default=None)
+    nginx_canary: NginxCanarySpec | None = nested(NginxCanarySpec, default=None)
 
     def __attrs_post_init__(self) -> None:
         validate(self)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
-
-import attrs
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict, Unpack
 
 from components.errors import Problem
 from components.inputs import rules
@@ -16,6 +14,7 @@ from components.inputs.base import (
     instance_of,
     mapping_of,
     nested,
+    spec,
     to_dict,
     to_tuple,
     tuple_of,
@@ -29,7 +28,7 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class ContainerPort(Spec):
     """A port the container listens on; the Service's ports default to these."""
 
@@ -38,7 +37,7 @@ class ContainerPort(Spec):
     protocol: Protocol = field(default="TCP", checks=[rules.one_of(*PROTOCOLS)])
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class SecretKeyRef(Spec):
     """An env value read from a key of an existing Secret: by reference, never by value."""
 
@@ -47,7 +46,7 @@ class SecretKeyRef(Spec):
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class ConfigMapKeyRef(Spec):
     """An env value read from a key of an existing ConfigMap."""
 
@@ -71,7 +70,7 @@ def env_value(value: object) -> str | None:
     )
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class Resources(Spec):
     """Requests and limits as Kubernetes quantities; None leaves one out."""
 
@@ -93,7 +92,17 @@ class Resources(Spec):
 ProbeKind = Literal["http", "tcp", "exec", "grpc"]
 
 
-@attrs.frozen(kw_only=True)
+class ProbeTiming(TypedDict, total=False):
+    """When and how often a probe runs: the keyword arguments of ``Probe.http/tcp/exec``."""
+
+    initial_delay_seconds: int
+    period_seconds: int
+    timeout_seconds: int
+    success_threshold: int
+    failure_threshold: int
+
+
+@spec
 class Probe(Spec):
     """A readiness, liveness or startup check. ``port`` defaults to the container's first port."""
 
@@ -111,15 +120,22 @@ class Probe(Spec):
     failure_threshold: int = field(default=3, checks=[rules.within(1)])
 
     @classmethod
-    def http(cls, path: str = "/", port: int | str | None = None, **timing: Any) -> Probe:
-        return cls(kind="http", path=path, port=port, **timing)
+    def http(
+        cls,
+        path: str = "/",
+        port: int | str | None = None,
+        *,
+        scheme: Literal["HTTP", "HTTPS"] = "HTTP",
+        **timing: Unpack[ProbeTiming],
+    ) -> Probe:
+        return cls(kind="http", path=path, port=port, scheme=scheme, **timing)
 
     @classmethod
-    def tcp(cls, port: int | str | None = None, **timing: Any) -> Probe:
+    def tcp(cls, port: int | str | None = None, **timing: Unpack[ProbeTiming]) -> Probe:
         return cls(kind="tcp", port=port, **timing)
 
     @classmethod
-    def exec(cls, *command: str, **timing: Any) -> Probe:
+    def exec(cls, *command: str, **timing: Unpack[ProbeTiming]) -> Probe:
         return cls(kind="exec", command=command, **timing)
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
@@ -140,7 +156,7 @@ def _absolute_path(value: object) -> str | None:
     return None
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class Security(Spec):
     """Secure defaults that pass Pod Security 'restricted'; each one can be overridden.
 
@@ -231,7 +247,7 @@ def _secret_env_value(value: object) -> str | None:
     return "is not a string or a pulumi.Output (use pulumi.Output.secret or config.require_secret)"
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class Container(Spec):
     """The one application container of the pod template."""
 
@@ -255,11 +271,11 @@ class Container(Spec):
     secret_env: Mapping[str, pulumi.Input[str]] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _secret_env_value)]
     )
-    resources: Resources = nested(Resources)
-    readiness_probe: Probe | None = nested(Probe, default="none")
-    liveness_probe: Probe | None = nested(Probe, default="none")
-    startup_probe: Probe | None = nested(Probe, default="none")
-    security: Security = nested(Security)
+    resources: Resources = nested(factory=Resources)
+    readiness_probe: Probe | None = nested(Probe, default=None)
+    liveness_probe: Probe | None = nested(Probe, default=None)
+    startup_probe: Probe | None = nested(Probe, default=None)
+    security: Security = nested(factory=Security)
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
         if ok("ports"):

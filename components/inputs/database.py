@@ -12,8 +12,6 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-import attrs
-
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
@@ -23,6 +21,7 @@ from components.inputs.base import (
     field,
     instance_of,
     mapping_of,
+    spec,
     to_dict,
     to_tuple,
     validate,
@@ -76,7 +75,7 @@ def _secret_input(value: object) -> str | None:
     return "is not a string or a pulumi.Output (use pulumi.Output.secret or config.require_secret)"
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class ExternalDatabaseArgs(AppArgs):
     """Where the database is, how to log in, and which engine it runs.
 

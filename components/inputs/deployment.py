@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
-import attrs
-
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
-from components.inputs.base import Spec, field, instance_of, nested
+from components.inputs.base import Spec, field, instance_of, nested, spec
 
 Strategy = Literal["RollingUpdate", "Recreate"]
 IntOrPercent = int | str
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class Autoscaling(Spec):
     """A HorizontalPodAutoscaler (autoscaling/v2); the Deployment then leaves replicas to it."""
 
@@ -38,7 +36,7 @@ class Autoscaling(Spec):
             )
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class DisruptionBudget(Spec):
     """A PodDisruptionBudget: how many pods a node drain may take down at once.
 
@@ -76,7 +74,7 @@ class DisruptionBudget(Spec):
         return self.max_unavailable
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class Spread(Spec):
     """topologySpreadConstraints that spread the pods across zones and nodes."""
 
@@ -89,7 +87,7 @@ class Spread(Spec):
     )
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class DeploymentSpec(Spec):
     """Replica count, update strategy and high availability of the pods."""
 
@@ -116,9 +114,9 @@ class DeploymentSpec(Spec):
     service_account_name: str | None = field(
         default=None, checks=[rules.optional(rules.dns1123_subdomain)]
     )
-    autoscaling: Autoscaling | None = nested(Autoscaling, default="none")
-    disruption_budget: DisruptionBudget | None = nested(DisruptionBudget, default="none")
-    spread: Spread | None = nested(Spread, default="none")
+    autoscaling: Autoscaling | None = nested(Autoscaling, default=None)
+    disruption_budget: DisruptionBudget | None = nested(DisruptionBudget, default=None)
+    spread: Spread | None = nested(Spread, default=None)
 
     @property
     def rolling(self) -> tuple[IntOrPercent, IntOrPercent]:

@@ -247,3 +247,23 @@ def known(check: Check) -> Check:
         return check(value)
 
     return check_if_known
+
+
+def image_pinned(value: str) -> str | None:
+    """Advice, not an error: an image without a tag or with ``:latest`` is a moving target.
+
+    Returns what to do about it, or None when the image names a tag other than ``latest``
+    or a digest.
+    """
+    reference, _, digest = value.partition("@")
+    if digest:
+        return None
+    last = reference.rsplit("/", 1)[-1]
+    tag = last.rsplit(":", 1)[1] if ":" in last else None
+    if tag is not None and tag != "latest":
+        return None
+    what = "has no tag (it means ':latest')" if tag is None else "is tagged ':latest'"
+    return (
+        f"{what}: it changes without a change to the stack, nodes may run different builds, "
+        "and the version label is unknown; pin a version tag (and ideally a digest)"
+    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
-import attrs
-
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
@@ -16,6 +14,7 @@ from components.inputs.base import (
     field,
     instance_of,
     mapping_of,
+    spec,
     to_dict,
     to_tuple,
     tuple_of,
@@ -29,7 +28,7 @@ TOPOLOGY_MODE_ANNOTATION = "service.kubernetes.io/topology-mode"
 TOPOLOGY_HINTS_ANNOTATION = "service.kubernetes.io/topology-aware-hints"
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class ServicePort(Spec):
     """A port of the Service. ``target_port`` names or numbers a port the container exposes."""
 
@@ -63,7 +62,7 @@ def _plain_ip(value: object) -> str | None:
     return None if rules.ip_address(value) is not None else "is not an IP address"
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class ServiceSpec(Spec):
     """The Service in front of the pods. ``ports`` default to the container's ports."""
 

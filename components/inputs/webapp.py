@@ -5,26 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import attrs
-
 from components.errors import Problem
 from components.inputs import rules
 from components.inputs.app import AppArgs
-from components.inputs.base import field, from_mapping, instance_of, nested, validate
+from components.inputs.base import field, from_mapping, instance_of, nested, spec, validate
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
 from components.inputs.service import ServiceSpec
 
 
-@attrs.frozen(kw_only=True)
+@spec
 class WebAppArgs(AppArgs):
     """Everything a WebApp needs; invalid input raises :class:`SpecError` right here.
 
     ``service=None`` runs the Deployment without a Service (a worker).
     """
 
-    container: Container = nested(Container, default="required")
-    deployment: DeploymentSpec = nested(DeploymentSpec)
+    container: Container = nested(Container)
+    deployment: DeploymentSpec = nested(factory=DeploymentSpec)
     service: ServiceSpec | None = field(
         factory=ServiceSpec,
         converter=from_mapping(ServiceSpec),

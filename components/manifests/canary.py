@@ -22,6 +22,7 @@ from components.manifests.meta import (
     Names,
     ObjectMeta,
     common_labels,
+    image_warnings,
     names_for,
     version_of,
     with_version,
@@ -215,7 +216,7 @@ def build_main_service(plan: CanaryPlan) -> Manifest:
 def build_track_service(plan: CanaryPlan, track: TrackPlan) -> Manifest:
     """A ClusterIP Service for one track: for testers and for the routers' backends."""
     service = plan.args.service
-    ports = tuple(attrs.evolve(p, node_port=None) for p in service_ports(service, track.container))
+    ports = tuple(p.evolve(node_port=None) for p in service_ports(service, track.container))
     return build_service(
         metadata=plan.meta(track.suffix, track.labels),
         service=ServiceSpec(ports=ports, labels=service.labels),
@@ -342,9 +343,13 @@ def build_nginx_ingresses(
 
 
 def canary_warnings(plan: CanaryPlan) -> list[str]:
-    """What makes the main Service's split differ from the one asked for."""
+    """Images not pinned to a version, and what makes the main Service's split differ from
+    the one asked for."""
     split, args = plan.split, plan.args
-    found: list[str] = []
+    images = {"container.image": args.container.image}
+    if args.canary is not None and args.canary.image is not None:
+        images["canary.image"] = args.canary.image
+    found = image_warnings(images)
     if not split.exact:
         text = (
             f"canary_weight {split.requested}% cannot be met with {split.total} pods: the "

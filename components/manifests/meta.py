@@ -72,12 +72,24 @@ class Identity:
 
 
 def version_of(image: str) -> str | None:
-    """The image tag as a version label, when it is a valid label value."""
-    last = image.rsplit("/", 1)[-1]
-    if "@" in last or ":" not in last:
+    """The image tag as a version label, when it is a valid label value.
+
+    A digest does not hide the tag: ``shop:1.4.2@sha256:…`` is version ``1.4.2``.
+    """
+    last = image.partition("@")[0].rsplit("/", 1)[-1]
+    if ":" not in last:
         return None
     tag = last.rsplit(":", 1)[1]
     return tag if rules.label_value(tag) is None else None
+
+
+def image_warnings(images: dict[str, str]) -> list[str]:
+    """Advice for each image (keyed by its field path) that is not pinned to a version."""
+    return [
+        f"{path}: {image!r} {advice}"
+        for path, image in images.items()
+        if (advice := rules.image_pinned(image)) is not None
+    ]
 
 
 def common_labels(identity: Identity, args: AppArgs) -> dict[str, str]:
