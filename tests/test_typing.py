@@ -43,7 +43,7 @@ def test_every_wrong_call_is_an_error_mypy_reports() -> None:
 
 
 def test_pyright_reports_every_wrong_call_and_accepts_the_right_ones(tmp_path: Path) -> None:
-    # type: ignore comments are switched off, so pyright must report each marked line itself.
+    # Ignore comments are switched off, so pyright must report each marked line itself.
     repo = HERE.parent.parent
     config = {"extraPaths": [str(repo)], "enableTypeIgnoreComments": False}
     (tmp_path / "pyrightconfig.json").write_text(json.dumps(config))
