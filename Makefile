@@ -15,6 +15,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# The distribution was called berth before 0.2.0: drop a stale editable install of it.
+	$(PY) -m pip uninstall --quiet --yes berth 2>/dev/null || true
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
