@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test lint typecheck check docs
+.PHONY: help venv test test-install lint typecheck check docs
 
 help: ## list every target
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,6 +33,9 @@ typecheck: $(STAMP) ## mypy --strict (the example project separately: it has its
 test: $(STAMP) ## install everything and run the unit suite, lint and type checks
 	$(VENV)/bin/pytest -q
 	$(MAKE) --no-print-directory lint typecheck
+
+test-install: $(STAMP) ## install berth-components into fresh virtualenvs and run consumer projects' pytest (offline)
+	$(VENV)/bin/pytest -q -m install
 
 check: lint typecheck ## lint and type checks only (no tests)
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.install
+
 ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTION = ("pyproject.toml", "README.md", "components", "berth_components_pytest")
 
@@ -82,11 +84,11 @@ def make_project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def run_pytest(python: Path, project: Path) -> subprocess.CompletedProcess[str]:
+def run_pytest(python: Path, project: Path, *options: str) -> subprocess.CompletedProcess[str]:
     # -P: what the `pytest` command does, not `python -m pytest` (which would put the
     # project directory first on sys.path).
     return subprocess.run(
-        [str(python), "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [str(python), "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
         check=False,
         cwd=project,
         capture_output=True,
@@ -146,6 +148,11 @@ def test_a_project_whose_components_shadows_berths_gets_one_line_and_a_working_r
     assert "the pulumi_harness fixture is off; rename your own package" in line
     assert "Traceback" not in output
     assert "INTERNALERROR" not in output
+
+    # The documented way to keep the plugin out altogether.
+    result = run_pytest(venv, project, "-p", "no:berth")
+    assert "1 passed, 1 error" in result.stdout
+    assert berth_lines(result) == []
 
 
 def test_a_project_that_renames_its_package_gets_both(venv: Path, tmp_path: Path) -> None:
