@@ -22,7 +22,9 @@ __all__ = ["shadowing_problem"]
 # The distribution installs this package next to Berth's `components` (in site-packages,
 # or in the source tree for an editable install), so that is where Berth's must be.
 _BERTH_COMPONENTS = Path(__file__).resolve().parent.parent / "components"
-_HELP = "rename your own package, or run its tests without berth-components (docs/testing.md)"
+_HELP = (
+    "rename your own package, or run its tests without berth-components (Berth's docs/testing.md)"
+)
 
 
 def _components_locations() -> list[Path] | None:
