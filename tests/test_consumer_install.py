@@ -41,6 +41,7 @@ def test_webapp_registers_a_deployment(pulumi_harness: PulumiHarness) -> None:
     )
     pulumi_harness.registry.one("kubernetes:apps/v1:Deployment")
     pulumi_harness.expect(app.namespace, lambda namespace: None)
+    pulumi_harness.validate_manifests()  # the schemas ship with the distribution
 """
 
 
