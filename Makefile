@@ -6,15 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test lint typecheck check
+.PHONY: help venv test test-install lint typecheck check docs
 
-help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+help: ## list every target
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# The distribution was called berth before 0.2.0: drop a stale editable install of it.
+	$(PY) -m pip uninstall --quiet --yes berth 2>/dev/null || true
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -31,6 +33,14 @@ typecheck: $(STAMP) ## mypy --strict (the example project separately: it has its
 test: $(STAMP) ## install everything and run the unit suite, lint and type checks
 	$(VENV)/bin/pytest -q
 	$(MAKE) --no-print-directory lint typecheck
+
+test-install: $(STAMP) ## install berth-components into fresh virtualenvs and run consumer projects' pytest (offline)
+	$(VENV)/bin/pytest -q -m install
+
+check: lint typecheck ## lint and type checks only (no tests)
+
+docs: $(STAMP) ## regenerate docs/reference.md from the code (tests/test_reference.py checks it)
+	$(PY) -m components._reference > docs/reference.md
 
 # ---------------------------------------------------------------------------
 # Toolchain and local cluster (toolchain/, cluster/). See toolchain/README.md.
@@ -87,6 +97,9 @@ e2e: $(STAMP) toolchain ## end-to-end suite: its own local cluster, the real Pul
 
 render: $(STAMP) toolchain ## render STACK's manifests to rendered/STACK through the provider's render mode (no cluster)
 	toolchain/render.sh $(STACK)
+
+ci: ## what CI runs on a fresh clone: make test, make toolchain, make e2e (.ci/run)
+	bash .ci/run
 
 # The Pulumi program runs in the project venv, so every stack operation needs it first.
 preview up destroy: $(STAMP)

@@ -39,7 +39,16 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = list(_EXPORTS)
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
+_load = lazy_getattr(__name__, _EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Read from the installed distribution, so pyproject.toml is its one place.
+        from importlib.metadata import version
+
+        return version("berth-components")
+    return _load(name)
 
 
 if TYPE_CHECKING:

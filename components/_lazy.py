@@ -1,7 +1,7 @@
 """Lazy re-exports for package ``__init__`` modules (PEP 562 ``__getattr__``).
 
 A package lists ``{name: module}`` and imports nothing up front, so a program pays
-only for the modules whose names it uses (see the README's Performance section).
+only for the modules whose names it uses (see docs/performance.md).
 """
 
 from __future__ import annotations

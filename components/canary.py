@@ -28,7 +28,7 @@ TYPE = "berth:index:CanaryService"
 
 
 class CanaryService(pulumi.ComponentResource):
-    """Two tracks of one app; see :class:`CanaryServiceArgs` and the README.
+    """Two tracks of one app; see :class:`CanaryServiceArgs` and docs/canary.md.
 
     Outputs: ``service_name`` and ``dns_name`` (the main Service, both tracks),
     ``stable_service_name`` and ``canary_service_name``, ``stable_deployment_name`` and

@@ -1,6 +1,6 @@
 """Every default Berth chooses, in one place, each with the reason for it.
 
-The README's defaults table is written from this module; change a value here and
+The defaults table in docs/webapp.md is written from this module; change a value here and
 the docs, the manifests layer and the tests follow.
 """
 

@@ -1,4 +1,4 @@
-"""The README tells the truth about defaults: its table is checked against the code."""
+"""The docs tell the truth about defaults: the WebApp page's table is checked against the code."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from components import (
 )
 from components.manifests.webapp import build_webapp
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DEFAULTS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "webapp.md"
 
 
 def defaults_table() -> dict[str, str]:
-    text = README.read_text()
+    text = DEFAULTS_PAGE.read_text()
     table = text.split("<!-- DEFAULTS:BEGIN -->")[1].split("<!-- DEFAULTS:END -->")[0]
     rows = [line.split("|")[1:3] for line in table.strip().splitlines()[2:]]
     return {setting.strip(): value.strip() for setting, value in rows}
@@ -71,11 +71,11 @@ def defaults_table() -> dict[str, str]:
         ("`cluster_domain`", f"`{defaults.CLUSTER_DOMAIN}`"),
     ],
 )
-def test_readme_defaults_table_matches_the_code(setting: str, actual: str) -> None:
+def test_the_defaults_table_matches_the_code(setting: str, actual: str) -> None:
     assert defaults_table()[setting] == actual
 
 
-def test_readme_spread_default_matches_the_code() -> None:
+def test_the_spread_default_matches_the_code() -> None:
     args = WebAppArgs(
         container=Container(image="a:1", ports=[ContainerPort(port=80)]),
         deployment=DeploymentSpec(spread=Spread()),

@@ -471,6 +471,53 @@ def test_the_fixture_fails_a_test_whose_check_never_ran(pytester: pytest.Pyteste
     )
 
 
+OUTSIDE_RUN = "an Output from outside this run was used: an Output belongs to the harness.run()"
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
+def test_an_output_made_before_the_run_and_used_in_it_fails_in_one_line(
+    preview: bool, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with PulumiHarness(preview=preview) as harness:
+        outside = pulumi.Output.from_input("b").apply(str.upper)
+        with pytest.raises(RuntimeError, match=re.escape(OUTSIDE_RUN)) as raised:
+            harness.run(lambda: core.ConfigMap("c", data={"a": outside}))
+    assert raised.value.__suppress_context__, "asyncio's traceback must not be chained on"
+    assert capfd.readouterr().err == "", "no 'Future exception was never retrieved' dumps"
+
+
+def test_reading_an_output_made_outside_any_run_fails_in_one_line() -> None:
+    with PulumiHarness(preview=False) as harness:
+        outside = pulumi.Output.from_input("b").apply(str.upper)
+        harness.run(lambda: None)
+        with pytest.raises(RuntimeError, match=re.escape(OUTSIDE_RUN)):
+            harness.resolve(outside)
+
+
+def test_the_fixture_reports_an_output_from_outside_run_without_loop_tracebacks(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pulumi
+        from pulumi_kubernetes.core.v1 import ConfigMap
+
+        def test_outside(pulumi_harness):
+            outside = pulumi.Output.from_input("b").apply(str.upper)
+            pulumi_harness.run(lambda: ConfigMap("c", data={"a": outside}))
+        """
+    )
+    quiet = ["no:cacheprovider", "no:hypothesispytest", "no:typeguard"]
+    options = [option for plugin in quiet for option in ("-p", plugin)]
+    result = pytester.runpytest_inprocess(*options, "--assert=plain")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([f"E * {OUTSIDE_RUN}*"])
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output
+    assert "attached to a different loop" not in output
+    assert "never retrieved" not in output
+
+
 def test_secrets_are_tracked(pulumi_harness: PulumiHarness) -> None:
     def program() -> core.Secret:
         return core.Secret(

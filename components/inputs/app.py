@@ -17,7 +17,7 @@ class AppArgs(Spec):
     """Naming and labelling shared by WebAppArgs, CanaryServiceArgs and ExternalDatabaseArgs.
 
     ``name`` None means Pulumi autonaming (``<logical name>-<8 random chars>``); a string
-    fixes the Kubernetes name. See the README's naming policy for when to choose which.
+    fixes the Kubernetes name. See the naming policy in docs/webapp.md for when to choose which.
     """
 
     name: str | None = field(default=None, checks=[rules.optional(rules.dns1035_label)])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast, dataclass_
 import attrs
 
 from components.errors import Problem, SpecError
-from components.inputs.rules import Check, is_int, optional
+from components.inputs.rules import Check, allowing, describe, is_int, optional
 
 _CHECKS = "berth_checks"
 
@@ -195,7 +195,7 @@ def each(check: Check) -> Check:
                 return f"has an item {item!r} that {allowed}"
         return None
 
-    return check_items
+    return allowing(lambda: f"a list, each item {describe(check)}", check_items)
 
 
 def mapping_of(key: Check, value: Check | None = None) -> Check:
@@ -210,7 +210,11 @@ def mapping_of(key: Check, value: Check | None = None) -> Check:
                 return f"has a value {v!r} for {k!r} that {allowed}"
         return None
 
-    return check_mapping
+    def allows() -> str:
+        keys = f"a mapping: keys {describe(key)}"
+        return keys if value is None else f"{keys}, values {describe(value)}"
+
+    return allowing(allows, check_mapping)
 
 
 def instance_of(*types: type, what: str) -> Check:

@@ -15,6 +15,10 @@ from typing import Any
 
 Check = Callable[[Any], str | None]
 
+# What a check allows, for the API reference (docs/reference.md): set by the factories
+# below on the checks they build, as text or a function giving it (built on first use).
+ALLOWS = "berth_allows"
+
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
@@ -106,14 +110,15 @@ def within(low: int, high: int | None = None) -> Check:
             return f"is not within {low}..{high}" if high is not None else f"is less than {low}"
         return None
 
-    return check
+    bounds = f"within {low}..{high}" if high is not None else f"at least {low}"
+    return allowing(f"an integer {bounds}", check)
 
 
 def optional(check: Check) -> Check:
     def maybe(value: object) -> str | None:
         return None if value is None else check(value)
 
-    return maybe
+    return allowing(lambda: f"None, or {describe(check)}", maybe)
 
 
 def one_of(*choices: object) -> Check:
@@ -246,7 +251,34 @@ def known(check: Check) -> Check:
             return None
         return check(value)
 
-    return check_if_known
+    return allowing(
+        lambda: f"{describe(check)}, or a pulumi.Output (checked by the API server)",
+        check_if_known,
+    )
+
+
+def allowing(allows: str | Callable[[], str], check: Check) -> Check:
+    """Record on ``check`` what it allows (text, or a function giving it), for :func:`describe`."""
+    setattr(check, ALLOWS, allows)
+    return check
+
+
+class _NotAValue:
+    def __repr__(self) -> str:
+        return "<not a value>"
+
+
+def describe(check: Check) -> str:
+    """What ``check`` allows, in words: what its factory recorded, or else what the check
+    itself answers for a value no rule accepts ("is not a port number" -> "a port number").
+    """
+    allows = getattr(check, ALLOWS, None)
+    if allows is not None:
+        return allows if isinstance(allows, str) else allows()
+    answer = check(_NotAValue())
+    if answer is None:
+        return "any value"
+    return answer.removeprefix("is not ").removeprefix("is ")
 
 
 def image_pinned(value: str) -> str | None:

@@ -8,9 +8,9 @@
   parent and registered outputs, plus log messages.
 * :func:`validate_manifest` checks manifests against the Kubernetes schemas.
 
-The pytest plugin (``components.testing.plugin``) provides the
-``pulumi_harness`` fixture. Names are imported lazily so that loading the
-plugin does not import Pulumi.
+The pytest plugin (entry point ``berth_components_pytest``) provides the
+``pulumi_harness`` fixture. Names are imported lazily so that using the
+fixture's module does not import Pulumi before a test needs it.
 """
 
 from __future__ import annotations

@@ -93,6 +93,26 @@ def _close_thread_event_loop() -> None:
         loop.close()
 
 
+_FOREIGN_OUTPUT: Final = (
+    "an Output from outside this run was used: an Output belongs to the harness.run() that "
+    "created it, so create Outputs inside the program given to run() (or from what it "
+    "returned) and read them before the next run() starts"
+)
+
+
+def _is_foreign_loop_error(error: object) -> bool:
+    # asyncio's words when a task awaits a future of another event loop: here, an Output
+    # created before this run (its own loop) or by an earlier run (a closed loop).
+    return isinstance(error, RuntimeError) and "attached to a different loop" in str(error)
+
+
+def _quiet_foreign_loop_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    # Every future that waited on the foreign Output fails the same way and, unread, would
+    # print its traceback when collected: hundreds of lines repeating the one reported.
+    if not _is_foreign_loop_error(context.get("exception")):
+        loop.default_exception_handler(context)
+
+
 def _caller_location() -> str:
     for frame in reversed(traceback.extract_stack(limit=8)[:-1]):
         if frame.filename != __file__:
@@ -201,6 +221,7 @@ class PulumiHarness:
         self._shutdown_loop()
         registry = ResourceRegistry()
         loop = asyncio.new_event_loop()
+        loop.set_exception_handler(_quiet_foreign_loop_errors)
         # One worker keeps the monitor's requests in the order the program
         # issued them, so the registry's order is reproducible.
         loop.set_default_executor(
@@ -266,7 +287,12 @@ class PulumiHarness:
                 "cannot wait for outputs while the program is running; "
                 "call harness.expect() or Output.apply inside programs instead"
             )
-        return loop.run_until_complete(loop.create_task(coroutine, context=context))
+        try:
+            return loop.run_until_complete(loop.create_task(coroutine, context=context))
+        except RuntimeError as error:
+            if not _is_foreign_loop_error(error):
+                raise
+            raise RuntimeError(_FOREIGN_OUTPUT) from None
 
     def _drain(self) -> None:
         loop = self._loop

@@ -1,57 +1,12 @@
-"""pytest plugin: the ``pulumi_harness`` fixture.
+"""The ``pulumi_harness`` fixture, for ``-p components.testing.plugin`` or ``pytest_plugins``.
 
-Registered through the ``pytest11`` entry point, so installing Berth makes the
-fixture available in every test suite of the environment. Pulumi is imported
-only when a test asks for the fixture, keeping unrelated test runs fast.
+Installing berth-components registers it automatically through the ``pytest11``
+entry point, :mod:`berth_components_pytest`, which is where it is defined: that
+module's name cannot be shadowed by a consumer's own ``components`` package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING
+from berth_components_pytest.fixture import pulumi_harness, pytest_runtest_call
 
-import pytest
-
-if TYPE_CHECKING:
-    from .harness import PulumiHarness
-
-__all__ = ["pulumi_harness"]
-
-_MODES = ("preview", "update")
-_HARNESS_KEY = pytest.StashKey["PulumiHarness"]()
-
-
-@pytest.fixture(params=[pytest.param(mode, id=mode) for mode in _MODES])
-def pulumi_harness(request: pytest.FixtureRequest) -> Iterator[PulumiHarness]:
-    """A :class:`~components.testing.harness.PulumiHarness`, once per mode.
-
-    Every test using it runs twice, ids ``[preview]`` and ``[update]``. To run
-    in one mode only, parametrize it indirectly::
-
-        @pytest.mark.parametrize("pulumi_harness", ["update"], indirect=True)
-
-    After the test body passes, checks registered with ``harness.expect``
-    that never ran fail the test.
-    """
-    from .harness import PulumiHarness
-
-    mode = request.param
-    if mode not in _MODES:
-        raise ValueError(f"pulumi_harness mode must be one of {_MODES}, not {mode!r}")
-    harness = PulumiHarness(preview=mode == "preview")
-    request.node.stash[_HARNESS_KEY] = harness
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    # Checked here rather than in fixture teardown so a check that never ran
-    # fails the test itself instead of being reported as a teardown error.
-    result = yield
-    harness = item.stash.get(_HARNESS_KEY, None)
-    if harness is not None:
-        harness.verify_expectations()
-    return result
+__all__ = ["pulumi_harness", "pytest_runtest_call"]
