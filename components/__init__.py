@@ -14,6 +14,7 @@ _EXPORTS: dict[str, str] = {
     "SpecError": "components.errors",
     "Problem": "components.errors",
     "WebApp": "components.webapp",
+    "NoServiceError": "components.webapp",
     "WebAppArgs": "components.inputs.webapp",
     "Container": "components.inputs.container",
     "ContainerPort": "components.inputs.container",
@@ -80,4 +81,4 @@ if TYPE_CHECKING:
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.webapp import WebAppArgs as WebAppArgs
-    from components.webapp import WebApp as WebApp
+    from components.webapp import NoServiceError as NoServiceError, WebApp as WebApp

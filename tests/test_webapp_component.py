@@ -14,13 +14,13 @@ from components import (
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    NoServiceError,
     ServiceSpec,
     SpecError,
     WebApp,
     WebAppArgs,
 )
 from components.testing import PulumiHarness
-from components.webapp import NoServiceError
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
