@@ -62,8 +62,8 @@ class DatabasePlan(ObjectMeta):
 
     @classmethod
     def of(cls, logical: str, args: ExternalDatabaseArgs) -> DatabasePlan:
-        identity = Identity.of(logical, args)
         names = database_names(logical, args)
+        identity = Identity.of(logical, args)
         return cls(names, identity, common_labels(identity, args), args)
 
     @property
