@@ -345,10 +345,11 @@ def ip_network(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network |
 
 
 def cidr(value: object) -> str | None:
-    network = ip_network(value)
-    if network is not None:
+    if ip_network(value) is not None:
         return None
-    address, slash, length = value.partition("/") if isinstance(value, str) else ("", "", "")
+    if not isinstance(value, str):
+        return f"{CIDR_TEXT} (a string)"
+    address, slash, length = value.partition("/")
     ip = ip_address(address)
     if ip is not None and not slash:
         single = f"{ip}/{ip.max_prefixlen}"
@@ -392,7 +393,9 @@ def unicast_ip(value: object) -> str | None:
     """An address the API server takes as an endpoint or external IP."""
     ip = ip_address(value)
     if ip is None:
-        return IP_TEXT + " (no leading zeros, no IPv4-mapped IPv6 address)"
+        if not isinstance(value, str):
+            return f"{IP_TEXT} (a string)"
+        return f"{IP_TEXT} (no leading zeros, no IPv4-mapped IPv6 address)"
     return special_ip(ip)
 
 

@@ -56,6 +56,21 @@ def names_for(logical: str, args: AppArgs, longest_suffix: str = "") -> Names:
     return Names(logical, args.name)
 
 
+# (kind, namespace, name) of an object with a fixed name; namespace None is the
+# provider's default namespace.
+ObjectKey = tuple[str, str | None, str]
+
+
+def fixed_keys(manifests: list[Manifest]) -> list[ObjectKey]:
+    """The objects among ``manifests`` that have a fixed name (autonamed ones never clash)."""
+    keys: list[ObjectKey] = []
+    for manifest in manifests:
+        meta = manifest.get("metadata", {})
+        if isinstance(meta.get("name"), str):
+            keys.append((manifest["kind"], meta.get("namespace"), meta["name"]))
+    return keys
+
+
 @attrs.frozen
 class Identity:
     """The labels that identify an app's pods: the only ones a selector may use."""
