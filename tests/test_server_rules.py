@@ -507,6 +507,21 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
         f"addresses[0]: '10.0.0.05' {IP} {STRICT}",
     ),
     (
+        "database host that is an IP with a leading zero",
+        lambda: ExternalDatabaseArgs(engine="postgresql", host="010.0.0.5"),
+        "host: '010.0.0.5' is an IP address; give it as addresses=['010.0.0.5'] instead (an "
+        "ExternalName Service is a DNS alias and never resolves an IP)",
+    ),
+    (
+        "route hostname that is an IP with a leading zero",
+        lambda: CanaryServiceArgs(
+            container=WEB, http_route=HttpRouteSpec(gateway="gw", hostnames=["010.0.0.5"])
+        ),
+        "http_route.hostnames: ('010.0.0.5',) has an item '010.0.0.5' that is not a hostname "
+        "(a lowercase DNS name such as 'shop.example.com' or '*.example.com'; not an IP "
+        "address)",
+    ),
+    (
         "database address unspecified",
         lambda: ExternalDatabaseArgs(engine="postgresql", addresses=["::"]),
         "addresses[0]: '::' is the unspecified address, which reaches no server",

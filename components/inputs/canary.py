@@ -90,7 +90,7 @@ def hostname(value: object) -> str | None:
         "is not a hostname (a lowercase DNS name such as 'shop.example.com' or "
         "'*.example.com'; not an IP address)"
     )
-    if not isinstance(value, str) or rules.ip_address(value) is not None:
+    if not isinstance(value, str) or rules.looks_like_ip(value):
         return allowed
     name = value[2:] if value.startswith("*.") else value
     return allowed if rules.dns1123_subdomain(name) is not None else None

@@ -37,7 +37,7 @@ MAX_ENDPOINTS = 1000
 
 
 def _host(value: object) -> str | None:
-    if rules.ip_address(value) is not None:
+    if rules.looks_like_ip(value):
         return (
             f"is an IP address; give it as addresses=[{value!r}] instead (an ExternalName "
             "Service is a DNS alias and never resolves an IP)"

@@ -327,6 +327,17 @@ def ip_address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address |
     return ip
 
 
+_DOTTED_QUAD = re.compile(r"[0-9]+(?:\.[0-9]+){3}")
+
+
+def looks_like_ip(value: object) -> bool:
+    """An IP address, or a string any IP parser would read as one ('010.0.0.1'): never
+    a host name, whatever DNS rules it passes."""
+    return ip_address(value) is not None or (
+        isinstance(value, str) and _DOTTED_QUAD.fullmatch(value.removesuffix(".")) is not None
+    )
+
+
 def ip_network(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """A CIDR as the API server parses it since 1.36: an address (as :func:`ip_address`),
     '/', a prefix length without leading zeros, and no bits set beyond the prefix."""
