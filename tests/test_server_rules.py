@@ -25,11 +25,13 @@ from components import (
     Security,
     ServiceSpec,
     SpecError,
+    WebApp,
     WebAppArgs,
 )
 from components.inputs import rules
 from components.manifests.meta import version_of
 from components.manifests.webapp import build_webapp
+from components.testing import PulumiHarness
 
 WEB = Container(image="shop:1", ports=[ContainerPort(port=8080, name="http")])
 HEX = "0123456789abcdef" * 4
@@ -396,7 +398,7 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     (
         "annotations over 256 KiB",
         lambda: WebAppArgs(container=WEB, annotations={"note": "x" * 262144}),
-        "annotations: 262173 bytes (keys and values) is more than an object's annotations "
+        "annotations: 262197 bytes (keys and values) is more than an object's annotations "
         "may total (262144 bytes, 256 KiB)",
     ),
     (
@@ -406,8 +408,15 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
             annotations={"a": "x" * 131072},
             service=ServiceSpec(annotations={"b": "x" * 131072}),
         ),
-        "service.annotations: 262171 bytes (keys and values) is more than an object's "
+        "service.annotations: 262195 bytes (keys and values) is more than an object's "
         "annotations may total (262144 bytes, 256 KiB)",
+    ),
+    (
+        "a container too large for etcd",
+        web(env={"A": "x" * (1536 * 1024)}),
+        "container.env: 1572865 bytes of env names and values, command and args is more than "
+        "one object can hold (etcd stores at most 1572864 bytes, 1.5 MiB; mount large data "
+        "from a ConfigMap or volume instead)",
     ),
     (
         "secret env over 1 MiB",
@@ -558,7 +567,7 @@ VALID_INPUT: list[tuple[str, Callable[[], Any]]] = [
     ("a relative seccomp profile", web(security=Security(seccomp_profile="Localhost", seccomp_localhost_profile="profiles/app.json"))),
     ("external IPs, unicast", lambda: WebAppArgs(container=WEB, service=ServiceSpec(external_ips=["203.0.113.7", "2001:db8::7"]))),
     ("source ranges with padding the server trims", lambda: WebAppArgs(container=WEB, service=ServiceSpec(load_balancer_source_ranges=["10.0.0.0/8", " 192.0.2.0/24 ", "0.0.0.0/0", "2001:db8::/32"], type="LoadBalancer"))),
-    ("annotations of exactly 256 KiB with Berth's", lambda: WebAppArgs(container=WEB, annotations={"note": "x" * (262144 - 29)})),
+    ("annotations of exactly 256 KiB with Berth's", lambda: WebAppArgs(container=WEB, annotations={"note": "x" * (262144 - 53)})),
     ("a registry with a port, tag and digest", lambda: WebAppArgs(container=WEB.evolve(image=f"localhost:5000/a/b:1@sha256:{HEX}"))),
     ("an IPv6 registry", lambda: WebAppArgs(container=WEB.evolve(image="[::1]:5000/shop:1"))),
     ("separators in the path", lambda: WebAppArgs(container=WEB.evolve(image="reg.io/a__b/c--d/e.f_g:V1_x.2-3"))),
@@ -613,3 +622,12 @@ def test_a_component_name_is_free_when_app_and_instance_are_given() -> None:
     args = WebAppArgs(name="shop", app="shop", instance="shop-eu", container=WEB)
     labels = build_webapp("Shop App", args).deployment["metadata"]["labels"]
     assert labels["app.kubernetes.io/instance"] == "shop-eu"
+
+
+def test_a_webapp_whose_name_cannot_be_a_label_registers_nothing(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    with pytest.raises(SpecError, match=r"app: 'Shop App' is not a valid label value"):
+        pulumi_harness.run(lambda: WebApp("Shop App", WebAppArgs(name="shop", container=WEB)))
+    assert len(pulumi_harness.registry.resources) <= 1  # the stack itself at most
+    assert not pulumi_harness.registry.of_type("berth:index:WebApp")

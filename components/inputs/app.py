@@ -9,10 +9,11 @@ from components import defaults
 from components.errors import Problem
 from components.inputs import rules
 from components.inputs.base import Spec, field, instance_of, mapping_of, spec, to_dict
-from components.labels import PATCH_FORCE, RESERVED_PREFIX
+from components.labels import PATCH_FORCE, RESERVED_PREFIX, SKIP_AWAIT
 
-# What Berth adds to every object's annotations (see manifests.meta.object_meta).
-_BERTH_ANNOTATIONS = {PATCH_FORCE: "true"}
+# What Berth adds to an object's annotations: patchForce on every object (manifests.meta
+# object_meta), skipAwait on some; counted for all, so no object can go over.
+_BERTH_ANNOTATIONS = {PATCH_FORCE: "true", SKIP_AWAIT: "true"}
 
 
 def annotation_rules(

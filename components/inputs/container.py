@@ -327,6 +327,17 @@ class Container(Spec):
             size = rules.byte_size({k: v for k, v in self.secret_env.items() if isinstance(v, str)})
             if size > rules.DATA_SIZE_LIMIT:
                 yield Problem("secret_env", size, rules.DATA_SIZE_TEXT)
+        if ok("env", "command", "args"):
+            # The container's text alone, before any other field: more than etcd stores.
+            text = [
+                *self.command,
+                *self.args,
+                *self.env,
+                *(v for v in self.env.values() if isinstance(v, str)),
+            ]
+            size = sum(len(rules.utf8(t)) for t in text)
+            if size > rules.OBJECT_SIZE_LIMIT:
+                yield Problem("env", size, rules.OBJECT_SIZE_TEXT)
         for which in ("liveness_probe", "startup_probe"):
             probe = getattr(self, which)
             if isinstance(probe, Probe) and probe.success_threshold != 1:

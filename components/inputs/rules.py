@@ -51,6 +51,8 @@ MAX_UID = INT32_MAX
 ANNOTATIONS_SIZE_LIMIT = 256 * 1024
 # A Secret's or ConfigMap's data (MaxSecretSize, the ConfigMap limit).
 DATA_SIZE_LIMIT = 1024 * 1024
+# etcd's default --max-request-bytes: no stored object can be larger.
+OBJECT_SIZE_LIMIT = 1536 * 1024
 
 DNS1035_TEXT = (
     "is not a valid DNS-1035 label (at most 63 lowercase letters, digits or '-', "
@@ -410,18 +412,23 @@ def unicast_ip(value: object) -> str | None:
     return special_ip(ip)
 
 
-def _utf8(text: str) -> bytes:
+def utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
 def byte_size(data: Mapping[str, str]) -> int:
     """The bytes of a mapping's keys and values, as the API server counts them."""
-    return sum(len(_utf8(k)) + len(_utf8(v)) for k, v in data.items())
+    return sum(len(utf8(k)) + len(utf8(v)) for k, v in data.items())
 
 
 ANNOTATIONS_SIZE_TEXT = (
     f"bytes (keys and values) is more than an object's annotations may total "
     f"({ANNOTATIONS_SIZE_LIMIT} bytes, 256 KiB)"
+)
+OBJECT_SIZE_TEXT = (
+    "bytes of env names and values, command and args is more than one object can hold "
+    f"(etcd stores at most {OBJECT_SIZE_LIMIT} bytes, 1.5 MiB; mount large data from a "
+    "ConfigMap or volume instead)"
 )
 DATA_SIZE_TEXT = (
     f"bytes (keys and values) is more than a Secret's data may hold "
