@@ -137,13 +137,13 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     (
         "memory in millibytes",
         web(resources=Resources(memory_request="128m")),
-        "container.resources.memory_request: '128m' is a fraction of a byte (0.128 bytes); "
+        "container.resources.memory_request: '128m' is not a whole number of bytes (0.128 bytes); "
         "'m' is milli, not mega: did you mean '128Mi'?",
     ),
     (
         "memory limit of half a byte",
         web(resources=Resources(memory_limit="0.5")),
-        "container.resources.memory_limit: '0.5' is a fraction of a byte (0.5 bytes)",
+        "container.resources.memory_limit: '0.5' is not a whole number of bytes (0.5 bytes)",
     ),
     # -- int32 and UID bounds --
     (

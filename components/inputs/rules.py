@@ -24,6 +24,9 @@ _DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _PORT_NAME = re.compile(r"[-a-z0-9]+")
 _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+# Printable ASCII (space to '~') but '=': IsRelaxedEnvVarName.
+_ENV_NAME = re.compile(r"[ -<>-~]+")
+_WHITESPACE = re.compile(r"\s")
 # apimachinery's IsValidPercent: leading zeros are allowed ('05%').
 _PERCENT = re.compile(r"[0-9]+%")
 # resource.Quantity: <signedNumber><suffix>, the suffix binary SI, decimal SI or an
@@ -238,11 +241,7 @@ def env_name(value: object) -> str | None:
     # Kubernetes 1.34+ (RelaxedEnvironmentVariableValidation, GA): any printable ASCII
     # but '='. Berth supports 1.36 and later, so the old C-identifier rule would be a
     # false alarm (`Logging:LogLevel:Default`, a leading digit).
-    if (
-        not isinstance(value, str)
-        or not value
-        or any(not " " <= c <= "~" or c == "=" for c in value)
-    ):
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
         return (
             "is not a valid environment variable name (one or more printable ASCII "
             "characters other than '=')"
@@ -298,7 +297,8 @@ def quantity(value: object) -> str | None:
 
 
 def memory_quantity(value: object) -> str | None:
-    """A memory quantity of whole bytes: '128m' is 0.128 bytes, never what was meant."""
+    """A memory quantity of whole bytes: '128m' is 0.128 bytes, never what was meant (the
+    server accepts it; the container then cannot start)."""
     allowed = quantity(value)
     if allowed is not None:
         return allowed
@@ -307,7 +307,10 @@ def memory_quantity(value: object) -> str | None:
         hint = ""
         if isinstance(value, str) and value.endswith("m"):
             hint = f"; 'm' is milli, not mega: did you mean '{value[:-1]}Mi'?"
-        return f"is a fraction of a byte ({parsed.normalize():f} bytes){hint}"
+        # Positional notation only while short: '1e-2000000000' would print 2e9 zeros.
+        exact = _EXACT.normalize(parsed)
+        shown = f"{exact:f}" if exact.adjusted() > -30 else f"{exact:e}"
+        return f"is not a whole number of bytes ({shown} bytes){hint}"
     return None
 
 
@@ -512,7 +515,7 @@ def parse_image(value: object) -> ImageReference | None:
 def image_reference(value: object) -> str | None:
     if not isinstance(value, str) or not value:
         return "is not a container image reference (a non-empty string)"
-    if value != value.strip() or any(c.isspace() for c in value):
+    if _WHITESPACE.search(value):
         return "is not a container image reference (it contains whitespace)"
     reference = _split_image(value)
     if reference is None:
