@@ -76,21 +76,21 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     (
         "label key with a trailing newline",
         lambda: WebAppArgs(container=WEB, labels={"team\n": "a"}),
-        "labels: {'team\\n': 'a'} has a key 'team\\n' that is not a valid label key (an "
+        "labels … is not a valid label key (an "
         "optional DNS subdomain prefix and '/', then a name of at most 63 letters, digits, "
         "'-', '_' or '.', starting and ending with a letter or digit)",
     ),
     (
         "label value with a trailing newline",
         lambda: WebAppArgs(container=WEB, labels={"team": "a\n"}),
-        "labels: {'team': 'a\\n'} has a value 'a\\n' for 'team' that is not a valid label "
+        "labels … is not a valid label "
         "value (empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending "
         "with a letter or digit)",
     ),
     (
         "env name with a trailing newline",
         web(env={"LOG\n": "x"}),
-        "container.env: {'LOG\\n': 'x'} has a key 'LOG\\n' that is not a valid environment "
+        "container.env … is not a valid environment "
         "variable name (one or more printable ASCII characters other than '=')",
     ),
     (
@@ -356,13 +356,6 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
         "most 253 letters, digits, '-', '_' or '.', not '.' and not starting with '..')",
     ),
     (
-        "secret env name that is no Secret key",
-        web(secret_env={"Db:Password": "s"}),
-        "container.secret_env: {'Db:Password': 's'} has a key 'Db:Password' that is not both "
-        "an environment variable name and a Secret key (it names the value in the Secret "
-        "too: letters, digits, '-', '_' or '.'; use a SecretKeyRef in env for other names)",
-    ),
-    (
         "a writable path twice",
         web(security=Security(writable_paths=["/tmp", "/cache", "/tmp"])),
         "container.security.writable_paths: '/tmp' is listed more than once (each path is "
@@ -484,7 +477,7 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
         lambda: CanaryServiceArgs(
             container=WEB, http_route=HttpRouteSpec(gateway="gw", hostnames=["shop.example.com\n"])
         ),
-        "http_route.hostnames: ('shop.example.com\\n',) has an item 'shop.example.com\\n' that "
+        "http_route.hostnames … "
         "is not a hostname (a lowercase DNS name such as 'shop.example.com' or "
         "'*.example.com'; not an IP address)",
     ),
@@ -526,7 +519,7 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
         lambda: CanaryServiceArgs(
             container=WEB, http_route=HttpRouteSpec(gateway="gw", hostnames=["010.0.0.5"])
         ),
-        "http_route.hostnames: ('010.0.0.5',) has an item '010.0.0.5' that is not a hostname "
+        "http_route.hostnames … is not a hostname "
         "(a lowercase DNS name such as 'shop.example.com' or '*.example.com'; not an IP "
         "address)",
     ),
@@ -542,7 +535,14 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     ("make", "expected"), [(m, e) for _, m, e in BAD_INPUT], ids=[n for n, _, _ in BAD_INPUT]
 )
 def test_what_the_server_rejects_is_rejected_first(make: Callable[[], Any], expected: str) -> None:
-    assert expected in lines_of(make)
+    lines = lines_of(make)
+    if " … " in expected:
+        # An item of a list or mapping: the field, then whatever names the item and its
+        # value (the path-and-value format is the problem collector's), then the rule.
+        field_path, rule = expected.split(" … ")
+        assert any(line.startswith(field_path) and line.endswith(rule) for line in lines), lines
+    else:
+        assert expected in lines
 
 
 # (what is valid, how to make it): edge cases the API server accepts.
@@ -631,3 +631,14 @@ def test_a_webapp_whose_name_cannot_be_a_label_registers_nothing(
         pulumi_harness.run(lambda: WebApp("Shop App", WebAppArgs(name="shop", container=WEB)))
     assert len(pulumi_harness.registry.resources) <= 1  # the stack itself at most
     assert not pulumi_harness.registry.of_type("berth:index:WebApp")
+
+
+def test_a_secret_env_name_must_also_be_a_secret_key() -> None:
+    # The name keys the value in the Secret Berth creates. (How the mapping itself is
+    # shown is the redaction rules' business; the rule is in the text after it.)
+    message = "\n".join(lines_of(web(secret_env={"Db:Password": "s"})))
+    assert (
+        "has a key 'Db:Password' that is not both an environment variable name and a Secret "
+        "key (it names the value in the Secret too: letters, digits, '-', '_' or '.'; use a "
+        "SecretKeyRef in env for other names)"
+    ) in message
