@@ -16,12 +16,13 @@ from components.manifests.canary import (
     build_track_budget,
     build_track_deployment,
     build_track_service,
+    canary_fixed_keys,
     canary_warnings,
 )
 from components.manifests.meta import dns_name
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import rollout_timeout_seconds
-from components.register import register, rollout_options
+from components.register import claim_names, register, rollout_options
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:CanaryService"
@@ -58,6 +59,7 @@ class CanaryService(pulumi.ComponentResource):
             )
         # Names are checked before the component itself is registered.
         plan = CanaryPlan.of(name, args)
+        claim_names(f"CanaryService {name!r}", canary_fixed_keys(name, args))
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -17,10 +17,11 @@ from components.manifests.database import (
     build_endpoint_slice,
     connection_url,
     credentials,
+    database_fixed_keys,
     env_keys,
 )
 from components.manifests.meta import dns_name
-from components.register import register
+from components.register import claim_names, register
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:ExternalDatabase"
@@ -51,6 +52,7 @@ class ExternalDatabase(pulumi.ComponentResource):
                 f"not {type(args)!r}"
             )
         plan = DatabasePlan.of(name, args)
+        claim_names(f"ExternalDatabase {name!r}", database_fixed_keys(plan))
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._args = args

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import importlib
 import re
+import weakref
+from collections.abc import Iterable
 from typing import Any
 
 import pulumi
 
-from components.manifests.meta import Manifest
+from components.errors import Problem, SpecError
+from components.manifests.meta import Manifest, ObjectKey
 
 # (apiVersion, kind) → (module of pulumi_kubernetes, class name)
 _CLASSES: dict[tuple[str, str], tuple[str, str]] = {
@@ -44,6 +47,43 @@ def rollout_options(
         custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
         **more,
     )
+
+
+# The fixed names claimed in each program run, keyed by the run's root Stack resource:
+# a new run (each `pulumi up`, each PulumiHarness.run) has a new root and so starts
+# empty, and two stacks run in one process (Automation API) never see each other's.
+_CLAIMED: weakref.WeakKeyDictionary[Any, dict[ObjectKey, str]] = weakref.WeakKeyDictionary()
+
+
+def claim_names(owner: str, keys: Iterable[ObjectKey]) -> None:
+    """Claim ``keys`` for ``owner`` (``"WebApp 'shop'"``) in this program run.
+
+    Two components that create an object of the same kind under the same fixed name in
+    one namespace would fight over it (the second one's apply overwrites the first's):
+    the second is a SpecError naming both, before it registers anything.
+    """
+    root = pulumi.runtime.get_root_resource()
+    if root is None:
+        # Outside a stack (no program run) there is nothing to clash with.
+        return
+    claimed = _CLAIMED.setdefault(root, {})
+    wanted = list(dict.fromkeys(keys))
+    problems = [
+        Problem(
+            "name",
+            name,
+            f"would create a second {kind} {name!r} in "
+            f"{'the default namespace' if namespace is None else repr(namespace)}: "
+            f"{claimed[(kind, namespace, name)]} creates it already "
+            "(give one of them another name)",
+        )
+        for kind, namespace, name in wanted
+        if (kind, namespace, name) in claimed
+    ]
+    if problems:
+        raise SpecError(problems, owner)
+    for key in wanted:
+        claimed[key] = owner
 
 
 def register(

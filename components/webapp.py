@@ -17,9 +17,10 @@ from components.manifests.webapp import (
     build_webapp_budget,
     build_webapp_deployment,
     build_webapp_service,
+    webapp_fixed_keys,
 )
 from components.manifests.workload import rollout_timeout_seconds
-from components.register import register, rollout_options
+from components.register import claim_names, register, rollout_options
 
 TYPE = "berth:index:WebApp"
 
@@ -50,6 +51,7 @@ class WebApp(pulumi.ComponentResource):
             raise TypeError(f"WebApp {name!r}: args must be a WebAppArgs, not {type(args)!r}")
         # Names are checked before the component itself is registered.
         plan = WebAppPlan.of(name, args)
+        claim_names(f"WebApp {name!r}", webapp_fixed_keys(name, args))
         super().__init__(TYPE, name, None, opts)
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)

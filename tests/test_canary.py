@@ -631,7 +631,7 @@ def test_every_object_built_passes_the_kubernetes_schema(case: str, k8s_version:
             "is set in container.secret_env",
         ),
         ({"canary": CanaryTrack(image="shop 2")}, "canary.image", "is not a container image"),
-        ({"canary": CanaryTrack(env={"1X": "a"})}, "canary.env", "is not a valid environment"),
+        ({"canary": CanaryTrack(env={"X=1": "a"})}, "canary.env", "is not a valid environment"),
         ({"canary": CanaryTrack(version="v 2")}, "canary.version", "is not a valid label value"),
         ({"canary": CanaryTrack(args=("a", 1))}, "canary.args", "has an item 1"),  # type: ignore[arg-type]
     ],

@@ -47,13 +47,13 @@ containers = st.builds(
     Container,
     image=mostly(["shop:1.0", "shop@sha256:" + "a" * 64], ["a b"]),
     ports=mostly([(http,), (ContainerPort(port=8080),)], [()]),
-    env=st.dictionaries(mostly(["MODE"], ["1X"]), st.just("a"), max_size=1),
+    env=st.dictionaries(mostly(["MODE"], ["X=1"]), st.just("a"), max_size=1),
     secret_env=st.dictionaries(st.sampled_from(["TOKEN"]), st.just("s"), max_size=1),
 )
 tracks = mostly([None], []) | st.builds(
     CanaryTrack,
     image=mostly([None, "shop:2.0"], ["shop 2"]),
-    env=st.dictionaries(mostly(["MODE", "NEW"], ["TOKEN", "1X"]), st.just("b"), max_size=2),
+    env=st.dictionaries(mostly(["MODE", "NEW"], ["TOKEN", "X=1"]), st.just("b"), max_size=2),
     version=mostly([None, "2.0"], ["not valid"]),
 )
 services = st.builds(

@@ -61,7 +61,7 @@ def webapp_inputs(wild: bool) -> st.SearchStrategy[dict[str, Any]]:
             # In range, ports are distinct; the wild run also sends clashing ones.
             unique_by=None if wild else (lambda p: p.port, lambda p: p.name),
         ),
-        env=st.dictionaries(e(["A", "LOG_LEVEL"], ["1X"]), st.sampled_from(["x", ""]), max_size=2),
+        env=st.dictionaries(e(["A", "LOG_LEVEL"], ["X=1"]), st.sampled_from(["x", ""]), max_size=2),
         secret_env=st.dictionaries(e(["PW", "TOKEN"], ["A"]), st.just("s"), max_size=1),
         resources=st.builds(
             Resources,

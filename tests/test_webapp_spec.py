@@ -101,8 +101,9 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     ),
     (
         "env name invalid",
-        lambda: WebAppArgs(container=Container(image="a", env={"1BAD": "x"})),
-        "container.env: {'1BAD': 'x'} has a key '1BAD' that is not a valid environment variable name",
+        lambda: WebAppArgs(container=Container(image="a", env={"A=B": "x"})),
+        "container.env: {'A=B': 'x'} has a key 'A=B' that is not a valid environment variable name "
+        "(one or more printable ASCII characters other than '=')",
     ),
     (
         "env value a number",
@@ -371,7 +372,8 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
             container=WEB,
             service=ServiceSpec(type="LoadBalancer", load_balancer_source_ranges=["office"]),
         ),
-        "service.load_balancer_source_ranges: ('office',) has an item 'office' that is not a CIDR range",
+        "service.load_balancer_source_ranges[0]: 'office' is not a CIDR range such as "
+        "'203.0.113.0/24' or '2001:db8::/64' (no leading zeros, no IPv4-mapped IPv6 address)",
     ),
     (
         "unknown traffic distribution",

@@ -9,7 +9,21 @@ from components import defaults
 from components.errors import Problem
 from components.inputs import rules
 from components.inputs.base import Spec, field, instance_of, mapping_of, spec, to_dict
-from components.labels import RESERVED_PREFIX
+from components.labels import PATCH_FORCE, RESERVED_PREFIX, SKIP_AWAIT
+
+# What Berth adds to an object's annotations: patchForce on every object (manifests.meta
+# object_meta), skipAwait on some; counted for all, so no object can go over.
+_BERTH_ANNOTATIONS = {PATCH_FORCE: "true", SKIP_AWAIT: "true"}
+
+
+def annotation_rules(
+    annotations: Mapping[str, str], more: Mapping[str, str] | None = None, path: str = "annotations"
+) -> Iterator[Problem]:
+    """One object's annotations (the component's, ``more`` of its own, and Berth's) must fit
+    the API server's total."""
+    size = rules.byte_size({**annotations, **(more or {}), **_BERTH_ANNOTATIONS})
+    if size > rules.ANNOTATIONS_SIZE_LIMIT:
+        yield Problem(path, size, rules.ANNOTATIONS_SIZE_TEXT)
 
 
 @spec
@@ -38,6 +52,8 @@ class AppArgs(Spec):
     cluster_domain: str = field(default=defaults.CLUSTER_DOMAIN, checks=[rules.dns1123_subdomain])
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
+        if ok("annotations"):
+            yield from annotation_rules(self.annotations)
         if ok("labels"):
             for key in sorted(k for k in self.labels if k.startswith(RESERVED_PREFIX)):
                 yield Problem(

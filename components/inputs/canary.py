@@ -31,26 +31,27 @@ from components.inputs.base import (
 from components.inputs.container import Container, EnvValue, env_value
 from components.inputs.deployment import DeploymentSpec
 from components.inputs.service import ServiceSpec
-from components.inputs.webapp import service_port_rules
+from components.inputs.webapp import service_annotation_rules, service_port_rules
 
 # RFC 9110 field-name token; Gateway API's HTTPHeaderName allows the same characters.
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}$")
-_HEADER_VALUE = re.compile(r"^[\x21-\x7e]([\x20-\x7e]{0,4094}[\x21-\x7e])?$")
+# Used with fullmatch, as Go matches the whole string (`$` would accept a trailing newline).
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}")
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,4094}[\x21-\x7e])?")
 # Narrower than a cookie name may be, so the HTTPRoute cookie regex needs no escaping.
-_COOKIE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_COOKIE_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Gateway API: at most 16 hostnames per HTTPRoute; paths at most 1024 characters.
 MAX_ROUTE_HOSTNAMES = 16
 _MAX_PATH = 1024
 
 
 def header_name(value: object) -> str | None:
-    if isinstance(value, str) and _HEADER_NAME.match(value):
+    if isinstance(value, str) and _HEADER_NAME.fullmatch(value):
         return None
     return "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, at most 256)"
 
 
 def header_value(value: object) -> str | None:
-    if isinstance(value, str) and _HEADER_VALUE.match(value):
+    if isinstance(value, str) and _HEADER_VALUE.fullmatch(value):
         return None
     return (
         "is not an HTTP header value (at most 4096 printable ASCII characters, "
@@ -59,7 +60,7 @@ def header_value(value: object) -> str | None:
 
 
 def cookie_name(value: object) -> str | None:
-    if isinstance(value, str) and _COOKIE_NAME.match(value):
+    if isinstance(value, str) and _COOKIE_NAME.fullmatch(value):
         return None
     return "is not a cookie name (letters, digits, '_' or '-', at most 256)"
 
@@ -89,7 +90,7 @@ def hostname(value: object) -> str | None:
         "is not a hostname (a lowercase DNS name such as 'shop.example.com' or "
         "'*.example.com'; not an IP address)"
     )
-    if not isinstance(value, str) or rules.ip_address(value) is not None:
+    if not isinstance(value, str) or rules.looks_like_ip(value):
         return allowed
     name = value[2:] if value.startswith("*.") else value
     return allowed if rules.dns1123_subdomain(name) is not None else None
@@ -211,7 +212,7 @@ class CanaryServiceArgs(AppArgs):
 
     container: Container = nested(Container)
     canary: CanaryTrack | None = nested(CanaryTrack, default=None)
-    replicas: int = field(default=defaults.CANARY_REPLICAS, checks=[rules.within(1)])
+    replicas: int = field(default=defaults.CANARY_REPLICAS, checks=[rules.int32(1)])
     canary_weight: int = field(default=0, checks=[rules.within(0, 100)])
     promote: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
     track_label: str = field(default=defaults.TRACK_LABEL, checks=[rules.label_key])
@@ -243,6 +244,8 @@ class CanaryServiceArgs(AppArgs):
             yield from _deployment_rules(self.deployment)
         if ok("service"):
             yield from _service_rules(self.service)
+        if ok("annotations", "service"):
+            yield from service_annotation_rules(self.annotations, self.service)
         if ok("container", "service"):
             yield from service_port_rules(self.service, self.container)
             ports = _service_port_numbers(self.service, self.container)

@@ -42,7 +42,7 @@ class SecretKeyRef(Spec):
     """An env value read from a key of an existing Secret: by reference, never by value."""
 
     secret_name: pulumi.Input[str] = field(checks=[rules.known(rules.dns1123_subdomain)])
-    key: str = field(checks=[rules.non_empty_text])
+    key: str = field(checks=[rules.config_key])
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
 
@@ -51,7 +51,7 @@ class ConfigMapKeyRef(Spec):
     """An env value read from a key of an existing ConfigMap."""
 
     config_map_name: pulumi.Input[str] = field(checks=[rules.known(rules.dns1123_subdomain)])
-    key: str = field(checks=[rules.non_empty_text])
+    key: str = field(checks=[rules.config_key])
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
 
@@ -76,8 +76,12 @@ class Resources(Spec):
 
     cpu_request: str | None = field(default="100m", checks=[rules.optional(rules.quantity)])
     cpu_limit: str | None = field(default=None, checks=[rules.optional(rules.quantity)])
-    memory_request: str | None = field(default="128Mi", checks=[rules.optional(rules.quantity)])
-    memory_limit: str | None = field(default="256Mi", checks=[rules.optional(rules.quantity)])
+    memory_request: str | None = field(
+        default="128Mi", checks=[rules.optional(rules.memory_quantity)]
+    )
+    memory_limit: str | None = field(
+        default="256Mi", checks=[rules.optional(rules.memory_quantity)]
+    )
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
         for kind in ("cpu", "memory"):
@@ -113,11 +117,11 @@ class Probe(Spec):
     command: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
     )
-    initial_delay_seconds: int = field(default=0, checks=[rules.within(0)])
-    period_seconds: int = field(default=10, checks=[rules.within(1)])
-    timeout_seconds: int = field(default=1, checks=[rules.within(1)])
-    success_threshold: int = field(default=1, checks=[rules.within(1)])
-    failure_threshold: int = field(default=3, checks=[rules.within(1)])
+    initial_delay_seconds: int = field(default=0, checks=[rules.int32(0)])
+    period_seconds: int = field(default=10, checks=[rules.int32(1)])
+    timeout_seconds: int = field(default=1, checks=[rules.int32(1)])
+    success_threshold: int = field(default=1, checks=[rules.int32(1)])
+    failure_threshold: int = field(default=3, checks=[rules.int32(1)])
 
     @classmethod
     def http(
@@ -156,6 +160,17 @@ def _absolute_path(value: object) -> str | None:
     return None
 
 
+def _local_descending_path(value: object) -> str | None:
+    # The API server's validateLocalDescendingPath: relative, without '..' elements (the
+    # kubelet resolves it under its seccomp directory). Empty names no profile at all.
+    if not isinstance(value, str) or not value or value.startswith("/") or ".." in value.split("/"):
+        return (
+            "is not a relative path to a profile under the kubelet's seccomp directory "
+            "(non-empty, not starting with '/', without '..')"
+        )
+    return None
+
+
 @spec
 class Security(Spec):
     """Secure defaults that pass Pod Security 'restricted'; each one can be overridden.
@@ -169,9 +184,9 @@ class Security(Spec):
         default="restricted", checks=[rules.one_of("restricted", "baseline", "privileged")]
     )
     run_as_non_root: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
-    run_as_user: int | None = field(default=None, checks=[rules.optional(rules.within(0))])
-    run_as_group: int | None = field(default=None, checks=[rules.optional(rules.within(0))])
-    fs_group: int | None = field(default=None, checks=[rules.optional(rules.within(0))])
+    run_as_user: int | None = field(default=None, checks=[rules.optional(rules.unix_id)])
+    run_as_group: int | None = field(default=None, checks=[rules.optional(rules.unix_id)])
+    fs_group: int | None = field(default=None, checks=[rules.optional(rules.unix_id)])
     read_only_root_filesystem: bool = field(
         default=True, checks=[instance_of(bool, what="a boolean")]
     )
@@ -187,7 +202,9 @@ class Security(Spec):
     seccomp_profile: Literal["RuntimeDefault", "Localhost", "Unconfined"] = field(
         default="RuntimeDefault", checks=[rules.one_of("RuntimeDefault", "Localhost", "Unconfined")]
     )
-    seccomp_localhost_profile: str | None = field(default=None)
+    seccomp_localhost_profile: str | None = field(
+        default=None, checks=[rules.optional(_local_descending_path)]
+    )
     automount_service_account_token: bool = field(
         default=False, checks=[instance_of(bool, what="a boolean")]
     )
@@ -196,10 +213,20 @@ class Security(Spec):
     )
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
-        if self.seccomp_profile == "Localhost" and not self.seccomp_localhost_profile:
+        profile = self.seccomp_localhost_profile
+        if self.seccomp_profile == "Localhost" and profile is None:
             yield Problem(
                 "seccomp_localhost_profile", None, "must be set when seccomp_profile is 'Localhost'"
             )
+        elif self.seccomp_profile != "Localhost" and profile is not None:
+            yield Problem(
+                "seccomp_localhost_profile", profile, "applies only to seccomp_profile 'Localhost'"
+            )
+        if ok("writable_paths"):
+            for path in rules.duplicates(self.writable_paths):
+                yield Problem(
+                    "writable_paths", path, "is listed more than once (each path is one mount)"
+                )
         if self.pod_security == "restricted":
             yield from self._restricted(ok)
         if self.pod_security in ("restricted", "baseline") and ok("add_capabilities"):
@@ -241,6 +268,18 @@ _BASELINE_CAPABILITIES = frozenset(
 )  # fmt: skip
 
 
+def _secret_env_name(value: object) -> str | None:
+    # Each name is also the key of the value in the Secret Berth creates.
+    allowed = rules.env_name(value)
+    if allowed is None and rules.config_key(value) is not None:
+        return (
+            "is not both an environment variable name and a Secret key (it names the "
+            "value in the Secret too: letters, digits, '-', '_' or '.'; use a SecretKeyRef "
+            "in env for other names)"
+        )
+    return allowed
+
+
 def _secret_env_value(value: object) -> str | None:
     if isinstance(value, str) or type(value).__name__ == "Output":
         return None
@@ -269,7 +308,7 @@ class Container(Spec):
         factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, env_value)]
     )
     secret_env: Mapping[str, pulumi.Input[str]] = field(
-        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, _secret_env_value)]
+        factory=dict, converter=to_dict, checks=[mapping_of(_secret_env_name, _secret_env_value)]
     )
     resources: Resources = nested(factory=Resources)
     readiness_probe: Probe | None = nested(Probe, default=None)
@@ -283,6 +322,22 @@ class Container(Spec):
         if ok("env", "secret_env"):
             for name in sorted(set(self.env) & set(self.secret_env)):
                 yield Problem(f"secret_env[{name!r}]", "<secret>", "is also set in env")
+        if ok("secret_env"):
+            # Known values only: an Output's size is the API server's to check.
+            size = rules.byte_size({k: v for k, v in self.secret_env.items() if isinstance(v, str)})
+            if size > rules.DATA_SIZE_LIMIT:
+                yield Problem("secret_env", size, rules.DATA_SIZE_TEXT)
+        if ok("env", "command", "args"):
+            # The container's text alone, before any other field: more than etcd stores.
+            text = [
+                *self.command,
+                *self.args,
+                *self.env,
+                *(v for v in self.env.values() if isinstance(v, str)),
+            ]
+            size = sum(len(rules.utf8(t)) for t in text)
+            if size > rules.OBJECT_SIZE_LIMIT:
+                yield Problem("env", size, rules.OBJECT_SIZE_TEXT)
         for which in ("liveness_probe", "startup_probe"):
             probe = getattr(self, which)
             if isinstance(probe, Probe) and probe.success_threshold != 1:

@@ -37,7 +37,7 @@ MAX_ENDPOINTS = 1000
 
 
 def _host(value: object) -> str | None:
-    if rules.ip_address(value) is not None:
+    if rules.looks_like_ip(value):
         return (
             f"is an IP address; give it as addresses=[{value!r}] instead (an ExternalName "
             "Service is a DNS alias and never resolves an IP)"
@@ -51,17 +51,10 @@ def _host(value: object) -> str | None:
 
 def endpoint_address(value: object) -> str | None:
     """An IP an EndpointSlice may carry: unicast, off this node, in canonical form."""
+    allowed = rules.unicast_ip(value)
+    if allowed is not None:
+        return allowed
     ip = rules.ip_address(value)
-    if ip is None:
-        return "is not an IP address"
-    if ip.is_unspecified:
-        return "is the unspecified address, which reaches no server"
-    if ip.is_loopback:
-        return "is a loopback address, which would reach the client's own pod, not the database"
-    if ip.is_link_local:
-        return "is a link-local address, which the API server rejects for endpoints"
-    if ip.is_multicast:
-        return "is a multicast address; an endpoint must be a unicast address"
     if str(ip) != value:
         return f"is not in canonical form (write {str(ip)!r})"
     return None

@@ -18,10 +18,10 @@ IntOrPercent = int | str
 class Autoscaling(Spec):
     """A HorizontalPodAutoscaler (autoscaling/v2); the Deployment then leaves replicas to it."""
 
-    min_replicas: int = field(default=2, checks=[rules.within(1)])
-    max_replicas: int = field(default=10, checks=[rules.within(1)])
-    cpu_utilization: int | None = field(default=80, checks=[rules.optional(rules.within(1))])
-    memory_utilization: int | None = field(default=None, checks=[rules.optional(rules.within(1))])
+    min_replicas: int = field(default=2, checks=[rules.int32(1)])
+    max_replicas: int = field(default=10, checks=[rules.int32(1)])
+    cpu_utilization: int | None = field(default=80, checks=[rules.optional(rules.int32(1))])
+    memory_utilization: int | None = field(default=None, checks=[rules.optional(rules.int32(1))])
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
         if ok("min_replicas", "max_replicas") and self.max_replicas < self.min_replicas:
@@ -44,10 +44,10 @@ class DisruptionBudget(Spec):
     """
 
     max_unavailable: IntOrPercent | None = field(
-        default=None, checks=[rules.optional(rules.int_or_percent)]
+        default=None, checks=[rules.optional(rules.int_or_percent_to_100)]
     )
     min_available: IntOrPercent | None = field(
-        default=None, checks=[rules.optional(rules.int_or_percent)]
+        default=None, checks=[rules.optional(rules.int_or_percent_to_100)]
     )
     # AlwaysAllow lets a drain evict pods that are not ready anyway (crash-looping),
     # instead of hanging on a budget they can never satisfy.
@@ -60,7 +60,7 @@ class DisruptionBudget(Spec):
             yield Problem(
                 "min_available", self.min_available, "cannot be set together with max_unavailable"
             )
-        if ok("max_unavailable") and self.max_unavailable in (0, "0%"):
+        if ok("max_unavailable") and rules.is_zero(self.max_unavailable):
             yield Problem(
                 "max_unavailable",
                 self.max_unavailable,
@@ -80,7 +80,7 @@ class Spread(Spec):
 
     zones: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
     nodes: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
-    max_skew: int = field(default=1, checks=[rules.within(1)])
+    max_skew: int = field(default=1, checks=[rules.int32(1)])
     # ScheduleAnyway keeps a rollout going when a zone is down; DoNotSchedule is strict.
     when_unsatisfiable: Literal["ScheduleAnyway", "DoNotSchedule"] = field(
         default="ScheduleAnyway", checks=[rules.one_of("ScheduleAnyway", "DoNotSchedule")]
@@ -91,7 +91,7 @@ class Spread(Spec):
 class DeploymentSpec(Spec):
     """Replica count, update strategy and high availability of the pods."""
 
-    replicas: int = field(default=defaults.REPLICAS, checks=[rules.within(0)])
+    replicas: int = field(default=defaults.REPLICAS, checks=[rules.int32(0)])
     strategy: Strategy = field(
         default="RollingUpdate", checks=[rules.one_of("RollingUpdate", "Recreate")]
     )
@@ -101,15 +101,15 @@ class DeploymentSpec(Spec):
     max_unavailable: IntOrPercent | None = field(
         default=None, checks=[rules.optional(rules.int_or_percent)]
     )
-    min_ready_seconds: int = field(default=0, checks=[rules.within(0)])
+    min_ready_seconds: int = field(default=0, checks=[rules.int32(0)])
     progress_deadline_seconds: int = field(
-        default=defaults.PROGRESS_DEADLINE_SECONDS, checks=[rules.within(1)]
+        default=defaults.PROGRESS_DEADLINE_SECONDS, checks=[rules.int32(1)]
     )
     revision_history_limit: int = field(
-        default=defaults.REVISION_HISTORY_LIMIT, checks=[rules.within(0)]
+        default=defaults.REVISION_HISTORY_LIMIT, checks=[rules.int32(0)]
     )
     termination_grace_period_seconds: int | None = field(
-        default=None, checks=[rules.optional(rules.within(0))]
+        default=None, checks=[rules.optional(rules.int64(0))]
     )
     service_account_name: str | None = field(
         default=None, checks=[rules.optional(rules.dns1123_subdomain)]
@@ -148,7 +148,7 @@ class DeploymentSpec(Spec):
                     )
         elif ok("strategy", "max_surge", "max_unavailable"):
             surge, unavailable = self.rolling
-            if surge in (0, "0%") and unavailable in (0, "0%"):
+            if rules.is_zero(surge) and rules.is_zero(unavailable):
                 yield Problem(
                     "max_unavailable",
                     unavailable,
@@ -167,7 +167,7 @@ class DeploymentSpec(Spec):
                     f"must be less than the replica count ({floor}), "
                     "or no pod could ever be evicted (node drains hang)",
                 )
-            if budget.min_available in ("100%",):
+            if rules.percent_value(budget.min_available) == 100:
                 yield Problem(
                     "disruption_budget.min_available",
                     budget.min_available,

@@ -58,10 +58,6 @@ def _node_port_range(value: object) -> str | None:
     return "is not a (first, last) port range such as (30000, 32767)"
 
 
-def _plain_ip(value: object) -> str | None:
-    return None if rules.ip_address(value) is not None else "is not an IP address"
-
-
 @spec
 class ServiceSpec(Spec):
     """The Service in front of the pods. ``ports`` default to the container's ports."""
@@ -101,10 +97,13 @@ class ServiceSpec(Spec):
         default=False, checks=[instance_of(bool, what="a boolean")]
     )
     load_balancer_class: str | None = field(default=None, checks=[rules.optional(rules.label_key)])
+    # Each entry is checked in _relations, so a problem names its index.
     load_balancer_source_ranges: Sequence[str] = field(
-        default=(), converter=to_tuple, checks=[each(rules.cidr)]
+        default=(), converter=to_tuple, checks=[instance_of(tuple, what="a list")]
     )
-    external_ips: Sequence[str] = field(default=(), converter=to_tuple, checks=[each(_plain_ip)])
+    external_ips: Sequence[str] = field(
+        default=(), converter=to_tuple, checks=[instance_of(tuple, what="a list")]
+    )
     labels: Mapping[str, str] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.label_key, rules.label_value)]
     )
@@ -129,6 +128,14 @@ class ServiceSpec(Spec):
     def _relations(self, ok: Any) -> Iterator[Problem]:
         kind = self.type
         exposed = kind in ("NodePort", "LoadBalancer")
+        for field_name, check in (
+            ("load_balancer_source_ranges", rules.source_range),
+            ("external_ips", rules.unicast_ip),
+        ):
+            if ok(field_name):
+                for i, item in enumerate(getattr(self, field_name)):
+                    if (allowed := check(item)) is not None:
+                        yield Problem(f"{field_name}[{i}]", item, allowed)
         if self.headless and exposed:
             yield Problem("headless", True, f"cannot be combined with type {kind!r}")
         if self.session_affinity_timeout is not None and self.session_affinity != "ClientIP":

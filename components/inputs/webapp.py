@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from components.errors import Problem
 from components.inputs import rules
-from components.inputs.app import AppArgs
+from components.inputs.app import AppArgs, annotation_rules
 from components.inputs.base import field, from_mapping, instance_of, nested, spec, validate
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
@@ -38,6 +38,8 @@ class WebAppArgs(AppArgs):
             yield from workload_rules(self.container, self.deployment)
         if ok("container", "service") and self.service is not None:
             yield from service_port_rules(self.service, self.container)
+        if ok("annotations", "service") and self.service is not None:
+            yield from service_annotation_rules(self.annotations, self.service)
 
 
 def workload_rules(container: Container, deployment: DeploymentSpec) -> Iterator[Problem]:
@@ -58,6 +60,15 @@ def workload_rules(container: Container, deployment: DeploymentSpec) -> Iterator
             None,
             "must be set when deployment.autoscaling.memory_utilization is",
         )
+
+
+def service_annotation_rules(
+    annotations: Mapping[str, str], service: ServiceSpec
+) -> Iterator[Problem]:
+    """The Service carries the component's annotations and its own (reported once: not
+    when the component's alone are already too many)."""
+    if service.annotations and not any(annotation_rules(annotations)):
+        yield from annotation_rules(annotations, service.annotations, "service.annotations")
 
 
 def service_port_rules(service: ServiceSpec, container: Container) -> Iterator[Problem]:

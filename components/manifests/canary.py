@@ -20,8 +20,10 @@ from components.manifests.meta import (
     Identity,
     Manifest,
     Names,
+    ObjectKey,
     ObjectMeta,
     common_labels,
+    fixed_keys,
     image_warnings,
     names_for,
     version_of,
@@ -418,6 +420,11 @@ class CanaryObjects:
             *ingresses,
         )
         return [o for o in objects if o is not None]
+
+
+def canary_fixed_keys(logical: str, args: CanaryServiceArgs) -> list[ObjectKey]:
+    """The objects a CanaryService creates under a fixed name (none when autonamed)."""
+    return [] if args.name is None else fixed_keys(build_canary(logical, args).all())
 
 
 def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:

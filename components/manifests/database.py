@@ -17,6 +17,7 @@ from components.manifests.meta import (
     Identity,
     Manifest,
     Names,
+    ObjectKey,
     ObjectMeta,
     common_labels,
     dns_name,
@@ -62,8 +63,8 @@ class DatabasePlan(ObjectMeta):
 
     @classmethod
     def of(cls, logical: str, args: ExternalDatabaseArgs) -> DatabasePlan:
-        identity = Identity.of(logical, args)
         names = database_names(logical, args)
+        identity = Identity.of(logical, args)
         return cls(names, identity, common_labels(identity, args), args)
 
     @property
@@ -72,6 +73,16 @@ class DatabasePlan(ObjectMeta):
 
     def dns_name(self, namespace: str) -> str:
         return dns_name(self.service_name, namespace, self.args.cluster_domain)
+
+
+def database_fixed_keys(plan: DatabasePlan) -> list[ObjectKey]:
+    """The objects an ExternalDatabase creates: every one has a fixed name."""
+    namespace = plan.args.namespace
+    keys: list[ObjectKey] = [("Service", namespace, plan.names.reference())]
+    if plan.args.addresses:
+        keys.append(("EndpointSlice", namespace, plan.names.reference(SLICE_SUFFIX)))
+    keys.append(("Secret", namespace, plan.names.reference(CREDENTIALS_SUFFIX)))
+    return keys
 
 
 def build_database_service(plan: DatabasePlan) -> Manifest:

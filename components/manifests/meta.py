@@ -56,6 +56,21 @@ def names_for(logical: str, args: AppArgs, longest_suffix: str = "") -> Names:
     return Names(logical, args.name)
 
 
+# (kind, namespace, name) of an object with a fixed name; namespace None is the
+# provider's default namespace.
+ObjectKey = tuple[str, str | None, str]
+
+
+def fixed_keys(manifests: list[Manifest]) -> list[ObjectKey]:
+    """The objects among ``manifests`` that have a fixed name (autonamed ones never clash)."""
+    keys: list[ObjectKey] = []
+    for manifest in manifests:
+        meta = manifest.get("metadata", {})
+        if isinstance(meta.get("name"), str):
+            keys.append((manifest["kind"], meta.get("namespace"), meta["name"]))
+    return keys
+
+
 @attrs.frozen
 class Identity:
     """The labels that identify an app's pods: the only ones a selector may use."""
@@ -65,6 +80,20 @@ class Identity:
 
     @classmethod
     def of(cls, logical: str, args: AppArgs) -> Identity:
+        """The identity labels; the component name stands in for app and instance when
+        they are not given, so it must then be a valid label value."""
+        allowed = rules.label_value(logical)
+        missing = [name for name in ("app", "instance") if not getattr(args, name)]
+        if allowed is not None and missing:
+            raise SpecError(
+                [
+                    Problem(name, logical, f"{allowed}: the component name becomes the "
+                            f"'{label}' label unless {name} is given")
+                    for name, label in (("app", labels.NAME), ("instance", labels.INSTANCE))
+                    if name in missing
+                ],
+                "component name",
+            )  # fmt: skip
         return cls(app=args.app or logical, instance=args.instance or logical)
 
     def selector(self) -> dict[str, str]:
@@ -76,11 +105,9 @@ def version_of(image: str) -> str | None:
 
     A digest does not hide the tag: ``shop:1.4.2@sha256:…`` is version ``1.4.2``.
     """
-    last = image.partition("@")[0].rsplit("/", 1)[-1]
-    if ":" not in last:
-        return None
-    tag = last.rsplit(":", 1)[1]
-    return tag if rules.label_value(tag) is None else None
+    reference = rules.parse_image(image)
+    tag = None if reference is None else reference.tag
+    return tag if tag is not None and rules.label_value(tag) is None else None
 
 
 def image_warnings(images: dict[str, str]) -> list[str]:

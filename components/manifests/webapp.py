@@ -12,8 +12,10 @@ from components.manifests.meta import (
     Identity,
     Manifest,
     Names,
+    ObjectKey,
     ObjectMeta,
     common_labels,
+    fixed_keys,
     names_for,
     version_of,
     with_version,
@@ -125,6 +127,11 @@ class WebAppObjects:
             self.autoscaler,
         )
         return [o for o in objects if o is not None]
+
+
+def webapp_fixed_keys(logical: str, args: WebAppArgs) -> list[ObjectKey]:
+    """The objects a WebApp creates under a fixed name (none when autonamed)."""
+    return [] if args.name is None else fixed_keys(build_webapp(logical, args).all())
 
 
 def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any, Final
 
@@ -62,6 +63,51 @@ class SchemaError(AssertionError):
 
 class SchemaNotFoundError(SchemaError):
     """There is no schema for the manifest's apiVersion and kind."""
+
+
+@functools.cache
+def _go_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as the API server's Go regexp reads it.
+
+    Kubernetes checks an OpenAPI ``pattern`` with Go's regexp (an unanchored search, as in
+    JSON Schema), where ``$`` matches only at the end of the text; Python's ``$`` also
+    matches before a trailing newline, so ``"shop\\n"`` would pass ``^[a-z]+$``. Each ``$``
+    outside a character class becomes ``\\Z``.
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]" or out[-1] in ("[", "[^")
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("[^", i):
+                out.append("[^")
+                i += 2
+                continue
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    # Go's \d, \w and \s are ASCII classes.
+    return re.compile("".join(out), re.ASCII)
+
+
+def _go_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    if validator.is_type(instance, "string") and not _go_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 2020-12 with the API server's reading of `pattern`.
+_Validator: Any = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"pattern": _go_pattern}
+)
 
 
 def _normalise_version(k8s_version: str) -> str:
@@ -112,7 +158,7 @@ def _bundled_validator(k8s_version: str, kind: str, api_version: str) -> Any:
     allowed = schema.get("properties", {}).get("apiVersion", {}).get("enum")
     if allowed is not None and api_version not in allowed:
         return None
-    return jsonschema.Draft202012Validator(schema, registry=_definitions(k8s_version))
+    return _Validator(schema, registry=_definitions(k8s_version))
 
 
 def _bundled_crd_schemas() -> dict[tuple[str, str], Mapping[str, Any]]:
@@ -162,7 +208,7 @@ class SchemaValidator:
         schema = self._schemas.get((api_version, kind))
         if schema is None:
             return _bundled_validator(k8s_version, kind, api_version)
-        validator = jsonschema.Draft202012Validator(schema, registry=_definitions(k8s_version))
+        validator = _Validator(schema, registry=_definitions(k8s_version))
         self._compiled[key] = validator
         return validator
 
