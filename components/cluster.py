@@ -38,6 +38,11 @@ from pulumi.runtime.mocks import MockMonitor
 RECORD_KEY = "cluster"
 #: Seconds to wait for the API server to accept a connection before giving up.
 CONNECT_TIMEOUT = 5.0
+#: How a project driven by Berth's toolchain/stack.sh (`make up`) moves a stack.
+STACK_SH_MOVE_HINT = (
+    "move it on purpose with `make move STACK={stack}` (toolchain/stack.sh move {stack}), "
+    "which re-creates every object on the new cluster and deletes nothing on the old one"
+)
 DEFAULT_MOVE_HINT = (
     "move the stack on purpose, re-creating every object on the new cluster "
     "(docs/cluster-binding.md, 'Moving a stack to another cluster')"
@@ -133,13 +138,13 @@ def check_reachable(server: str, timeout: float = CONNECT_TIMEOUT) -> None:
             pass
     except TimeoutError:
         raise ClusterError(
-            f"the cluster's API server at {server} did not answer within {timeout:g} s; "
-            "is the cluster running, and is this the kubeconfig you meant?"
+            f"the cluster's API server at {server} did not answer within {timeout:g} s. "
+            "Is the cluster running, and is this the kubeconfig you meant?"
         ) from None
     except OSError as e:
         raise ClusterError(
-            f"cannot reach the cluster's API server at {server}: {e.strerror or e}; "
-            "is the cluster running, and is this the kubeconfig you meant?"
+            f"cannot reach the cluster's API server at {server}: {e.strerror or e}. "
+            "Is the cluster running, and is this the kubeconfig you meant?"
         ) from None
 
 
@@ -186,7 +191,10 @@ def cluster_provider(
     stack = pulumi.get_stack()
     target = resolve_kubeconfig(kubeconfig, context)
     if not _under_mocks() and not _proxied(target):
-        check_reachable(target.server, connect_timeout)
+        try:
+            check_reachable(target.server, connect_timeout)
+        except ClusterError as e:
+            raise ClusterError(f"stack {stack!r}: {e} Nothing was changed.") from None
     secret_text = pulumi.Output.secret(target.text)
 
     # The identity is read through a provider of its own: the bound provider's
@@ -229,3 +237,71 @@ def cluster_provider(
     )
     pulumi.export(RECORD_KEY, {"server": target.server, "kube_system_uid": uid})
     return provider
+
+
+# -- the same check before the CLI runs (toolchain/stack.sh), from the stack's state -------
+
+
+def recorded_in_state(export: dict[str, Any]) -> dict[str, Any] | None:
+    """The cluster a stack's state (``pulumi stack export``) was deployed to, or None.
+
+    The bound provider's ``clusterIdentifier`` is the truth (it is written when the
+    provider is created, before any object); the ``cluster`` output adds the server.
+    """
+    resources = (export.get("deployment") or {}).get("resources") or []
+    uids = {
+        r["inputs"]["clusterIdentifier"]
+        for r in resources
+        if r.get("type") == "pulumi:providers:kubernetes"
+        and not r.get("delete")
+        and isinstance((r.get("inputs") or {}).get("clusterIdentifier"), str)
+        and not r["inputs"]["clusterIdentifier"].endswith("-identity")
+    }
+    outputs = next(
+        (r.get("outputs") or {} for r in resources if r.get("type") == "pulumi:pulumi:Stack"), {}
+    )
+    record = outputs.get(RECORD_KEY) if isinstance(outputs.get(RECORD_KEY), dict) else None
+    if not uids:
+        return dict(record) if record else None
+    uid = sorted(uids)[0]
+    server = record.get("server") if record and record.get("kube_system_uid") == uid else None
+    return {"server": server or "an unrecorded API server", "kube_system_uid": uid}
+
+
+def without_resources(export: dict[str, Any]) -> dict[str, Any]:
+    """The same state with no resources: the next ``pulumi up`` creates everything anew."""
+    deployment = {k: v for k, v in (export.get("deployment") or {}).items() if k != "resources"}
+    return {**export, "deployment": {**deployment, "resources": []}}
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m components.cluster check STACK SERVER UID < export.json``
+    exits 1 with the refusal when the state was deployed to another cluster;
+    ``recorded`` prints the recorded uid and server; ``empty`` prints the state emptied."""
+    import json
+    import sys
+
+    export = json.load(sys.stdin)
+    match argv:
+        case ["check", stack, server, uid]:
+            recorded = recorded_in_state(export)
+            if recorded and recorded.get("kube_system_uid") != uid:
+                hint = STACK_SH_MOVE_HINT.format(stack=stack)
+                print(mismatch_message(stack, recorded, server, uid, hint), file=sys.stderr)
+                return 1
+            return 0
+        case ["recorded"]:
+            recorded = recorded_in_state(export) or {}
+            print(recorded.get("kube_system_uid", ""), recorded.get("server", ""))
+            return 0
+        case ["empty"]:
+            json.dump(without_resources(export), sys.stdout)
+            return 0
+    print(_main.__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))

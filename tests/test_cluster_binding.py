@@ -8,8 +8,11 @@ reachability checks.
 
 from __future__ import annotations
 
+import json
 import runpy
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from components.cluster import (
     ClusterError,
     check_reachable,
     cluster_provider,
+    recorded_in_state,
     resolve_kubeconfig,
 )
 from components.testing import FAKE_CLUSTER_UID, BerthMocks, PulumiHarness
@@ -280,3 +284,88 @@ def test_a_listening_api_server_passes() -> None:
         s.bind(("127.0.0.1", 0))
         s.listen()
         check_reachable(f"https://127.0.0.1:{s.getsockname()[1]}", timeout=2)
+
+
+# -- the state-side check toolchain/stack.sh runs before the CLI ----------------------
+
+
+def state(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {"version": 3, "deployment": {"manifest": {}, "resources": list(resources)}}
+
+
+def provider(uid: str, name: str = "cluster", **more: Any) -> dict[str, Any]:
+    return {
+        "type": PROVIDER,
+        "urn": f"urn:pulumi:dev::berth::{PROVIDER}::{name}",
+        "inputs": {"clusterIdentifier": uid},
+        **more,
+    }
+
+
+def stack_outputs(**outputs: Any) -> dict[str, Any]:
+    return {"type": "pulumi:pulumi:Stack", "outputs": outputs}
+
+
+A = {"server": "https://a.example.com", "kube_system_uid": "uid-a"}
+
+
+@pytest.mark.parametrize(
+    ("export", "expected"),
+    [
+        (state(), None),
+        (
+            state(
+                stack_outputs(cluster=A), provider("uid-a"), provider("x-identity", "x-identity")
+            ),
+            A,
+        ),
+        # A first deploy that failed half way recorded no output, but its provider knows.
+        (
+            state(provider("uid-a")),
+            {"server": "an unrecorded API server", "kube_system_uid": "uid-a"},
+        ),
+        # A provider on its way out (replaced, pending delete) does not count.
+        (state(stack_outputs(cluster=A), provider("uid-a"), provider("uid-old", delete=True)), A),
+    ],
+    ids=["empty", "deployed", "no-output", "pending-delete"],
+)
+def test_the_state_records_the_cluster_its_provider_was_created_for(
+    export: dict[str, Any], expected: dict[str, Any] | None
+) -> None:
+    assert recorded_in_state(export) == expected
+
+
+def run_cli(*args: str, export: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "components.cluster", *args],
+        input=json.dumps(export),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_stack_sh_check_refuses_another_cluster_and_names_the_move_command() -> None:
+    deployed = state(stack_outputs(cluster=A), provider("uid-a"))
+    assert (
+        run_cli("check", "dev", "https://a.example.com", "uid-a", export=deployed).returncode == 0
+    )
+    assert run_cli("check", "dev", "https://b.example.com", "uid-b", export=state()).returncode == 0
+    refused = run_cli("check", "dev", "https://b.example.com", "uid-b", export=deployed)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(
+        "stack 'dev' was deployed to the cluster at https://a.example.com (kube-system namespace"
+        " uid uid-a), but its kubeconfig now points at https://b.example.com (kube-system uid"
+        " uid-b): another cluster. Nothing was changed. Either point the stack back at"
+        " https://a.example.com, or move it on purpose with `make move STACK=dev`"
+    )
+
+
+def test_a_moved_stack_starts_from_an_empty_state_with_its_secrets_provider() -> None:
+    deployed = state(stack_outputs(cluster=A), provider("uid-a"))
+    deployed["deployment"]["secrets_providers"] = {"type": "passphrase", "state": {"salt": "s"}}
+    emptied = json.loads(run_cli("empty", export=deployed).stdout)
+    assert emptied["deployment"]["resources"] == []
+    assert emptied["deployment"]["secrets_providers"] == deployed["deployment"]["secrets_providers"]
+    assert recorded_in_state(emptied) is None
