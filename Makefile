@@ -54,7 +54,7 @@ KUBECONFIG_PATH ?=
 PULUMI_CWD ?= $(CURDIR)
 BERTH_STACK = KUBECONFIG_PATH="$(KUBECONFIG_PATH)" PULUMI_CWD="$(PULUMI_CWD)" toolchain/stack.sh
 
-.PHONY: toolchain cluster cluster-down cluster-status preview up destroy
+.PHONY: toolchain cluster cluster-down cluster-status preview up destroy move
 
 toolchain: ## build the pinned toolchain (pulumi, provider, kube-*, etcd, kwok) into the user cache
 	toolchain/build.sh
@@ -101,5 +101,8 @@ render: $(STAMP) toolchain ## render STACK's manifests to rendered/STACK through
 ci: ## what CI runs on a fresh clone: make test, make toolchain, make e2e (.ci/run)
 	bash .ci/run
 
+move: ## re-create STACK on the cluster it now points at (its old cluster is left untouched; docs/cluster-binding.md)
+	$(BERTH_STACK) move $(STACK)
+
 # The Pulumi program runs in the project venv, so every stack operation needs it first.
-preview up destroy: $(STAMP)
+preview up destroy move: $(STAMP)

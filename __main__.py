@@ -27,6 +27,7 @@ from components import (
     WebApp,
     WebAppArgs,
 )
+from components.cluster import STACK_SH_MOVE_HINT, cluster_provider
 from components.config import args_from_config, load_all
 
 # Each stack's namespace enforces Pod Security 'restricted', which Berth's defaults pass.
@@ -42,7 +43,9 @@ RENDER_DIR = os.environ.get("BERTH_RENDER_DIR")
 
 def render_options() -> pulumi.ResourceOptions:
     if not RENDER_DIR:
-        return pulumi.ResourceOptions()
+        # The cluster this stack was deployed to, or a clear stop (docs/cluster-binding.md).
+        move = STACK_SH_MOVE_HINT.format(stack=pulumi.get_stack())
+        return pulumi.ResourceOptions(provider=cluster_provider(move_hint=move))
     pulumi.log.warn(
         f"rendering manifests to {RENDER_DIR}: Secrets are written there in plain text "
         "(base64), and nothing reads values back from a cluster"

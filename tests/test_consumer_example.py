@@ -12,6 +12,7 @@ import pytest
 from components.testing import BerthMocks, PulumiHarness
 
 CONSUMER = Path(__file__).resolve().parents[1] / "examples" / "consumer"
+SHOP = "organization/berth/dev"
 SHOP_OUTPUTS = {
     "storefront_dns_name": "storefront-1a2b3c4d.shop-dev.svc.cluster.local",
     "orders_db_url": "postgresql://shop:s3cret@orders-db.shop-dev.svc.cluster.local:5432/orders",
@@ -24,7 +25,7 @@ class ShopStackMocks(BerthMocks):
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
-        if args.typ == "pulumi:pulumi:StackReference":
+        if args.typ == "pulumi:pulumi:StackReference" and args.inputs.get("name") == SHOP:
             return args.name, {
                 "name": args.name,
                 "outputs": SHOP_OUTPUTS,
@@ -58,6 +59,9 @@ def test_consumer_wires_shop_outputs_into_its_webapp(preview: bool) -> None:
         secret = registry.one("kubernetes:core/v1:Secret", name="reports-env")
         assert secret.inputs["stringData"]["ORDERS_DB_URL"] == SHOP_OUTPUTS["orders_db_url"]
         assert "s3cret" not in repr(deployment.inputs)
+        bound = registry.one("pulumi:providers:kubernetes", name="cluster")
+        objects = [r for r in registry if r.type.startswith("kubernetes:") and not r.read]
+        assert objects and {r.options.provider_urn for r in objects} == {bound.urn}
         assert harness.resolve(harness.exports["reports_dns_name"]).endswith(
             ".reports-dev.svc.cluster.local"
         )

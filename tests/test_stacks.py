@@ -53,7 +53,7 @@ def test_every_stack_deploys_the_whole_shop(pulumi_harness: PulumiHarness, stack
         ("berth:index:WebApp", "cart"),
         ("berth:index:WebApp", "storefront"),
     ]
-    namespace = registry.one("kubernetes:core/v1:Namespace").inputs["metadata"]
+    namespace = registry.one("kubernetes:core/v1:Namespace", name="namespace").inputs["metadata"]
     assert namespace["name"] == f"shop-{stack}"
     assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     pulumi_harness.validate_manifests()

@@ -21,6 +21,8 @@ from components._lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "BerthMocks": "components.testing.mocks",
+    "FAKE_CLUSTER_UID": "components.testing.mocks",
+    "FAKE_KUBECONFIG": "components.testing.mocks",
     "autoname": "components.testing.mocks",
     "fake_cluster_ip": "components.testing.mocks",
     "fake_load_balancer_ip": "components.testing.mocks",
@@ -52,6 +54,8 @@ __getattr__ = lazy_getattr(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from components.testing.harness import Mode as Mode, PulumiHarness as PulumiHarness
     from components.testing.mocks import (
+        FAKE_CLUSTER_UID as FAKE_CLUSTER_UID,
+        FAKE_KUBECONFIG as FAKE_KUBECONFIG,
         BerthMocks as BerthMocks,
         autoname as autoname,
         fake_cluster_ip as fake_cluster_ip,

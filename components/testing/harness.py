@@ -23,7 +23,7 @@ import attrs
 import pulumi
 from pulumi.runtime.stack import Stack, run_pulumi_func
 
-from .mocks import BerthMocks
+from .mocks import FAKE_KUBECONFIG, BerthMocks
 from .registry import RecordingMonitor, ResourceRecord, ResourceRegistry
 
 if TYPE_CHECKING:
@@ -241,6 +241,8 @@ class PulumiHarness:
             return key if ":" in key else f"{project}:{key}"
 
         full_config = {qualify(key): value for key, value in (config or {}).items()}
+        # cluster_provider() needs a kubeconfig; under mocks it is read, never dialled.
+        full_config.setdefault("kubernetes:kubeconfig", FAKE_KUBECONFIG)
         secrets = [qualify(key) for key in secret_keys]
         monitor = RecordingMonitor(self.mocks, registry)
         logger = _capture_logger(registry)

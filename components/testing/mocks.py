@@ -47,6 +47,26 @@ def normalize_numbers(value: Any) -> Any:
     return value
 
 
+FAKE_CLUSTER_UID = "00000000-0000-4000-8000-00000000c1a5"
+"""The ``kube-system`` Namespace uid of the cluster BerthMocks pretend to be."""
+
+FAKE_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: mocked
+  cluster: {server: "https://cluster.mocked.invalid:6443"}
+users:
+- name: mocked
+  user: {token: not-a-token}
+contexts:
+- name: mocked
+  context: {cluster: mocked, user: mocked}
+current-context: mocked
+"""
+"""The kubeconfig PulumiHarness gives a program unless its config names one (never dialled)."""
+
+
 def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
@@ -133,6 +153,11 @@ class BerthMocks(pulumi.runtime.Mocks):
     Integral floats in the returned state are turned back into ints (see
     :func:`normalize_numbers`).
 
+    Reading the ``kube-system`` Namespace (how :func:`components.cluster.cluster_provider`
+    tells clusters apart) gives ``metadata.uid`` = ``cluster_uid``. A
+    ``pulumi.StackReference`` to stack ``name`` gets ``stack_outputs[name]`` as its
+    outputs (none when not given).
+
     Invokes return ``call_results[token]`` when given, parse YAML for
     ``kubernetes:yaml:decode`` (used by ``pulumi_kubernetes.yaml.ConfigFile``),
     and otherwise return ``{}``. Subclass and override :meth:`kubernetes_state`
@@ -212,9 +237,16 @@ class BerthMocks(pulumi.runtime.Mocks):
         self,
         *,
         call_results: Mapping[str, Mapping[str, Any]] | None = None,
+        cluster_uid: str = FAKE_CLUSTER_UID,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        """:param call_results: invoke token -> the dict that invoke returns."""
+        """:param call_results: invoke token -> the dict that invoke returns.
+        :param cluster_uid: the uid of the mocked cluster's ``kube-system`` Namespace.
+        :param stack_outputs: stack name -> the outputs a StackReference to it reads.
+        """
         self._call_results = dict(call_results or {})
+        self.cluster_uid = cluster_uid
+        self._stack_outputs = {k: dict(v) for k, v in (stack_outputs or {}).items()}
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -223,6 +255,10 @@ class BerthMocks(pulumi.runtime.Mocks):
         state = normalize_numbers(dict(args.inputs))
         if args.custom is False:
             return None, state
+        if args.typ == "pulumi:pulumi:StackReference":
+            name = str(state.get("name") or args.resource_id or args.name)
+            outputs = self._stack_outputs.get(name, {})
+            return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
         split = _split_token(args.typ)
         if split is not None and ("kind" in state or args.resource_id):
             return self.kubernetes_state(args.typ, args.name, state, args.resource_id)
@@ -256,6 +292,8 @@ class BerthMocks(pulumi.runtime.Mocks):
             metadata["name"] = id_name or autoname(logical_name)
         if namespaced and "namespace" not in metadata:
             metadata["namespace"] = id_namespace or "default"
+        if resource_id == "kube-system" and kind == "Namespace":
+            metadata.setdefault("uid", self.cluster_uid)
         state["metadata"] = _rewrap_secret(metadata, metadata_secret)
 
         name, namespace = metadata["name"], metadata.get("namespace")

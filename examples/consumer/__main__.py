@@ -1,7 +1,9 @@
 """A reports service run by another team: Berth's WebApp, wired to the shop's outputs.
 
 It reads the shop stack's outputs through a StackReference (the storefront's in-cluster
-DNS name, the orders database URL as a secret) and deploys into its own namespace.
+DNS name, the orders database URL as a secret) and deploys into its own namespace,
+through a provider bound to the cluster the stack was first deployed to: every object
+(and every child of every component) uses it, never the default provider.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import Container, ContainerPort, Probe, WebApp, WebAppArgs
+from components.cluster import cluster_provider
 
 
 def main() -> None:
@@ -19,12 +22,15 @@ def main() -> None:
     storefront: pulumi.Output[str] = shop.require_output("storefront_dns_name")
     orders_url: pulumi.Output[str] = shop.require_output("orders_db_url")
 
+    # Refuses, before registering anything, a cluster other than this stack's own.
+    provider = cluster_provider()
     ns = k8s.core.v1.Namespace(
         "namespace",
         metadata={
             "name": namespace,
             "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
         },
+        opts=pulumi.ResourceOptions(provider=provider),
     )
     reports = WebApp(
         "reports",
@@ -40,7 +46,7 @@ def main() -> None:
                 readiness_probe=Probe.http("/ready"),
             ),
         ),
-        opts=pulumi.ResourceOptions(depends_on=[ns]),
+        opts=pulumi.ResourceOptions(provider=provider, depends_on=[ns]),
     )
     pulumi.export("reports_dns_name", reports.dns_name)
 
