@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict, Unpack
 
@@ -167,6 +168,9 @@ class Security(Spec):
     ``pod_security`` names the Pod Security Standard level the namespace enforces;
     overrides that the level forbids are rejected here, because the API server
     would accept the Deployment and then silently create no pods.
+
+    ``run_as_user``, ``run_as_group``, ``fs_group`` and ``sysctls`` apply to the whole pod.
+    A container port below 1024 lets the non-root process bind it (``bind_low_ports``).
     """
 
     pod_security: PodSecurityLevel = field(
@@ -276,9 +280,11 @@ class Security(Spec):
 
 def _port_start(value: object) -> int | None:
     """The port a net.ipv4.ip_unprivileged_port_start value names, or None if it is none."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,5}", value.strip()):
         value = int(value)
-    return value if rules.is_int(value) and 0 <= value <= 65535 else None  # type: ignore[return-value, operator]
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+        return value
+    return None
 
 
 # What Pod Security 'baseline' lets a container add (its default-capabilities list).
