@@ -25,6 +25,11 @@ _EXPORTS: dict[str, str] = {
     "ConfigMapKeyRef": "components.inputs.container",
     "DeploymentSpec": "components.inputs.deployment",
     "Autoscaling": "components.inputs.deployment",
+    "Metric": "components.inputs.deployment",
+    "MetricObject": "components.inputs.deployment",
+    "ScalingBehavior": "components.inputs.deployment",
+    "ScalingPolicy": "components.inputs.deployment",
+    "ScalingRules": "components.inputs.deployment",
     "DisruptionBudget": "components.inputs.deployment",
     "Spread": "components.inputs.deployment",
     "ServiceSpec": "components.inputs.service",
@@ -77,6 +82,11 @@ if TYPE_CHECKING:
         Autoscaling as Autoscaling,
         DeploymentSpec as DeploymentSpec,
         DisruptionBudget as DisruptionBudget,
+        Metric as Metric,
+        MetricObject as MetricObject,
+        ScalingBehavior as ScalingBehavior,
+        ScalingPolicy as ScalingPolicy,
+        ScalingRules as ScalingRules,
         Spread as Spread,
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec

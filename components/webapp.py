@@ -9,6 +9,7 @@ import pulumi
 
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings
+from components.manifests.pod import security_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
@@ -19,7 +20,7 @@ from components.manifests.webapp import (
     build_webapp_service,
     webapp_fixed_keys,
 )
-from components.manifests.workload import rollout_timeout_seconds
+from components.manifests.workload import autoscaler_owned_fields, rollout_timeout_seconds
 from components.register import claim_names, register, rollout_options
 
 TYPE = "berth:index:WebApp"
@@ -65,7 +66,11 @@ class WebApp(pulumi.ComponentResource):
         self.deployment = register(
             name,
             build_webapp_deployment(plan, secret_name),
-            rollout_options(self, rollout_timeout_seconds(args.deployment)),
+            rollout_options(
+                self,
+                rollout_timeout_seconds(args.deployment),
+                ignore_changes=autoscaler_owned_fields(args.deployment) or None,
+            ),
         )
         budget = build_webapp_budget(plan)
         if budget is not None:
@@ -76,6 +81,8 @@ class WebApp(pulumi.ComponentResource):
         service = build_webapp_service(plan)
         self.service = None if service is None else register(name, service, child)
         for warning in image_warnings({"container.image": args.container.image}):
+            pulumi.log.warn(warning, resource=self)
+        for warning in security_warnings(args.container):
             pulumi.log.warn(warning, resource=self)
         # The outputs below are derived on first use and not registered here: each
         # Output costs the SDK futures and tasks, registering them costs an await of

@@ -9,8 +9,13 @@ from components import (
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    Metric,
+    MetricObject,
     Probe,
     Resources,
+    ScalingBehavior,
+    ScalingPolicy,
+    ScalingRules,
     SecretKeyRef,
     Security,
     ServicePort,
@@ -145,6 +150,60 @@ CATALOGUE: dict[str, WebAppArgs] = {
                 run_as_non_root=False,
                 read_only_root_filesystem=False,
                 add_capabilities=["NET_BIND_SERVICE", "CHOWN"],
+            ),
+        )
+    ),
+    "autoscaled-custom-metrics": WebAppArgs(
+        container=WEB,
+        deployment=DeploymentSpec(
+            autoscaling=Autoscaling(
+                min_replicas=2,
+                max_replicas=20,
+                cpu_utilization=None,
+                metrics=[
+                    Metric.pods("http_requests_per_second", "100"),
+                    Metric.object(
+                        "requests-per-second",
+                        MetricObject(
+                            api_version="networking.k8s.io/v1", kind="Ingress", name="main"
+                        ),
+                        value="2k",
+                    ),
+                    Metric.external(
+                        "queue_messages_ready", average_value="30", selector={"queue": "orders"}
+                    ),
+                ],
+                behavior=ScalingBehavior(
+                    scale_up=ScalingRules(
+                        policies=[
+                            ScalingPolicy(type="Percent", value=100, period_seconds=60),
+                            ScalingPolicy(type="Pods", value=4, period_seconds=60),
+                        ],
+                        select_policy="Max",
+                    ),
+                    scale_down=ScalingRules(
+                        stabilization_window_seconds=600,
+                        policies=[ScalingPolicy(type="Pods", value=1, period_seconds=120)],
+                        select_policy="Min",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    "low-port-non-root": WebAppArgs(
+        container=Container(
+            image="registry.example.com/nginx-unprivileged:1.27",
+            ports=[ContainerPort(port=80, name="http")],
+            security=Security(run_as_user=101, run_as_group=101, fs_group=101),
+        )
+    ),
+    "safe-sysctls": WebAppArgs(
+        container=Container(
+            image="registry.example.com/shop:1.4.2",
+            ports=[ContainerPort(port=8080, name="http")],
+            security=Security(
+                sysctls={"net.ipv4.tcp_keepalive_time": "600", "net.ipv4.tcp_syncookies": 1},
+                bind_low_ports=True,
             ),
         )
     ),

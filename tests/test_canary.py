@@ -18,6 +18,7 @@ from components import (
     HttpRouteSpec,
     NginxCanarySpec,
     SecretKeyRef,
+    Security,
     ServicePort,
     ServiceSpec,
     SpecError,
@@ -54,8 +55,12 @@ def build(**overrides: Any) -> CanaryObjects:
     return build_canary("shop", args(**overrides))
 
 
+# With a UID, so that only the warnings a test is about are left.
+WEB_UID = WEB.evolve(security=Security(run_as_user=10001))
+
+
 def warnings(**overrides: Any) -> list[str]:
-    return canary_warnings(CanaryPlan.of("shop", args(**overrides)))
+    return canary_warnings(CanaryPlan.of("shop", args(**{"container": WEB_UID, **overrides})))
 
 
 def pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from components import (
     DisruptionBudget,
     HttpRouteSpec,
     NginxCanarySpec,
+    Security,
     ServiceSpec,
     SpecError,
 )
@@ -31,6 +32,8 @@ PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 WEB = Container(image="shop:1.0", ports=[ContainerPort(port=8080, name="http")])
+# With a UID, so that only the warnings a test is about are left.
+WEB_UID = WEB.evolve(security=Security(run_as_user=10001))
 
 
 def canary_args(**overrides: Any) -> CanaryServiceArgs:
@@ -155,7 +158,7 @@ def test_the_growing_track_rolls_out_before_the_other_shrinks(
 
 
 def test_an_inexact_split_is_warned_about_in_the_pulumi_log(pulumi_harness: PulumiHarness) -> None:
-    pulumi_harness.run(lambda: CanaryService("shop", canary_args(replicas=3)))
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args(container=WEB_UID, replicas=3)))
     (warning,) = pulumi_harness.registry.warnings
     assert "canary_weight 10% cannot be met with 3 pods" in warning
     assert "33.33%" in warning
@@ -165,11 +168,14 @@ def test_affinity_skew_is_warned_about_and_an_exact_split_is_quiet(
     pulumi_harness: PulumiHarness,
 ) -> None:
     pulumi_harness.run(
-        lambda: CanaryService("shop", canary_args(service=ServiceSpec(session_affinity="ClientIP")))
+        lambda: CanaryService(
+            "shop",
+            canary_args(container=WEB_UID, service=ServiceSpec(session_affinity="ClientIP")),
+        )
     )
     (warning,) = pulumi_harness.registry.warnings
     assert "session_affinity 'ClientIP'" in warning
-    pulumi_harness.run(lambda: CanaryService("shop", canary_args()))
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args(container=WEB_UID)))
     assert pulumi_harness.registry.warnings == ()
 
 
@@ -211,3 +217,19 @@ def test_bad_args_register_nothing(pulumi_harness: PulumiHarness) -> None:
     with pytest.raises(SpecError, match="at most 47"):
         pulumi_harness.run(lambda: CanaryService("s" * 48, canary_args()))
     assert len(pulumi_harness.registry) == 0
+
+
+def test_a_canary_without_a_uid_is_warned_about_once(pulumi_harness: PulumiHarness) -> None:
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args()))
+    (warning,) = pulumi_harness.registry.warnings
+    assert warning.startswith("container.security.run_as_user: None with run_as_non_root=True")
+
+
+def test_a_low_port_lets_both_tracks_bind_it(pulumi_harness: PulumiHarness) -> None:
+    web = Container(image="shop:1.0", ports=[ContainerPort(port=80, name="http")])
+    pulumi_harness.run(lambda: CanaryService("shop", canary_args(container=web)))
+    for name in ("shop-stable", "shop-canary"):
+        pod = pulumi_harness.registry.one(DEPLOYMENT, name=name).inputs["spec"]["template"]
+        assert pod["spec"]["securityContext"]["sysctls"] == [
+            {"name": "net.ipv4.ip_unprivileged_port_start", "value": "80"}
+        ]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from components import (
+    Autoscaling,
     Container,
     ContainerPort,
     DeploymentSpec,
@@ -49,8 +50,25 @@ def defaults_table() -> dict[str, str]:
             f"requests `cpu {Resources().cpu_request}`, `memory {Resources().memory_request}`; "
             f"limit `memory {Resources().memory_limit}`; no CPU limit",
         ),
+        (
+            "`Autoscaling`",
+            f"`min_replicas {Autoscaling().min_replicas}`, `max_replicas "
+            f"{Autoscaling().max_replicas}`, `cpu_utilization {Autoscaling().cpu_utilization}`",
+        ),
         ("`security.pod_security`", f"`{Security().pod_security}`"),
         ("`security.run_as_non_root`", f"`{Security().run_as_non_root}`"),
+        (
+            "`security.run_as_user` / `run_as_group` / `fs_group`",
+            "`None`"
+            if (Security().run_as_user, Security().run_as_group, Security().fs_group)
+            == (None, None, None)
+            else "the defaults differ",
+        ),
+        (
+            "`security.bind_low_ports`",
+            "automatic" if Security().bind_low_ports is None else "changed",
+        ),
+        ("`security.sysctls`", "none" if not Security().sysctls else "changed"),
         ("`security.allow_privilege_escalation`", f"`{Security().allow_privilege_escalation}`"),
         (
             "`security.drop_capabilities`",

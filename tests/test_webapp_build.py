@@ -7,10 +7,13 @@ from typing import Any
 import pytest
 
 from components import (
+    Autoscaling,
     Container,
     ContainerPort,
     DeploymentSpec,
     Probe,
+    ScalingBehavior,
+    ScalingRules,
     SecretKeyRef,
     Security,
     ServicePort,
@@ -18,7 +21,9 @@ from components import (
     SpecError,
     WebAppArgs,
 )
+from components.manifests.pod import security_warnings
 from components.manifests.webapp import WebAppObjects, build_webapp
+from components.manifests.workload import autoscaler_owned_fields
 from tests.catalogue import CATALOGUE, TWO_PORTS, WEB
 
 IDENTITY = {"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop"}
@@ -206,6 +211,72 @@ def test_every_secure_default_can_be_overridden() -> None:
     assert "volumes" not in pod and "volumeMounts" not in container
 
 
+def test_user_group_and_volume_group_are_set_once_for_the_whole_pod() -> None:
+    security = Security(run_as_user=10001, run_as_group=10002, fs_group=10003)
+    objects = build(WebAppArgs(container=WEB.evolve(security=security)))
+    assert pod_spec(objects)["securityContext"] == {
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+        "runAsUser": 10001,
+        "runAsGroup": 10002,
+        "fsGroup": 10003,
+    }
+
+
+def low_port_sysctl(container: Container) -> str | None:
+    """The pod's net.ipv4.ip_unprivileged_port_start, or None when it sets none."""
+    context = pod_spec(build(WebAppArgs(container=container)))["securityContext"]
+    found = [s["value"] for s in context.get("sysctls", []) if s["name"] == UNPRIVILEGED]
+    return found[0] if found else None
+
+
+UNPRIVILEGED = "net.ipv4.ip_unprivileged_port_start"
+
+
+def test_a_non_root_app_on_a_low_port_may_bind_it_and_no_lower_one() -> None:
+    web = Container(image="nginx:1", ports=[ContainerPort(port=443, name="https"),
+                                            ContainerPort(port=80, name="http")])  # fmt: skip
+    assert low_port_sysctl(web) == "80"
+    assert low_port_sysctl(web.evolve(security=Security(run_as_user=101))) == "80"
+
+
+def test_no_sysctl_without_a_low_port_or_for_a_root_process() -> None:
+    assert low_port_sysctl(WEB) is None
+    maybe_root = Security(pod_security="baseline", run_as_non_root=False)
+    assert (
+        low_port_sysctl(Container(image="a:1", ports=[ContainerPort(port=80)], security=maybe_root))
+        is None
+    )
+
+
+def test_bind_low_ports_turns_the_sysctl_on_or_off_and_an_explicit_sysctl_wins() -> None:
+    low = Container(image="a:1", ports=[ContainerPort(port=80)])
+    assert low_port_sysctl(low.evolve(security=Security(bind_low_ports=False))) is None
+    # An app that binds a low port it does not declare: every port becomes bindable.
+    assert low_port_sysctl(WEB.evolve(security=Security(bind_low_ports=True))) == "0"
+    explicit = Security(bind_low_ports=True, sysctls={UNPRIVILEGED: 53})
+    assert low_port_sysctl(low.evolve(security=explicit)) == "53"
+
+
+def test_sysctls_are_pod_wide_in_name_order_with_string_values() -> None:
+    context = pod_spec(build(CATALOGUE["safe-sysctls"]))["securityContext"]
+    assert context["sysctls"] == [
+        {"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"},
+        {"name": "net.ipv4.tcp_keepalive_time", "value": "600"},
+        {"name": "net.ipv4.tcp_syncookies", "value": "1"},
+    ]
+    assert "sysctls" not in container_of(build(CATALOGUE["safe-sysctls"]))["securityContext"]
+
+
+def test_a_non_root_container_without_a_uid_gets_advice_about_its_image() -> None:
+    (warning,) = security_warnings(WEB)
+    assert warning.startswith("container.security.run_as_user: None with run_as_non_root=True")
+    assert "numeric USER" in warning and "set run_as_user" in warning
+    assert security_warnings(WEB.evolve(security=Security(run_as_user=10001))) == []
+    root_ok = Security(pod_security="baseline", run_as_non_root=False)
+    assert security_warnings(WEB.evolve(security=root_ok)) == []
+
+
 def test_command_args_env_and_resources_reach_the_container() -> None:
     container = container_of(build(CATALOGUE["everything-in-the-pod"]))
     assert container["command"] == ["/app/server"]
@@ -318,9 +389,9 @@ def test_high_availability_adds_a_budget_and_spreads_pods_over_zones_and_nodes()
     assert all(c["labelSelector"] == {"matchLabels": IDENTITY} for c in spread)
 
 
-def test_an_autoscaler_owns_the_replica_count() -> None:
+def test_an_autoscaled_deployment_starts_at_the_autoscalers_minimum() -> None:
     objects = build(CATALOGUE["autoscaled"])
-    assert "replicas" not in objects.deployment["spec"]
+    assert objects.deployment["spec"]["replicas"] == 3
     assert objects.autoscaler is not None
     spec = objects.autoscaler["spec"]
     assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "shop"}
@@ -328,6 +399,84 @@ def test_an_autoscaler_owns_the_replica_count() -> None:
     assert [m["resource"]["name"] for m in spec["metrics"]] == ["cpu", "memory"]
     assert objects.disruption_budget is not None
     assert objects.disruption_budget["spec"]["minAvailable"] == "50%"
+
+
+def test_an_autoscaled_start_ignores_the_fixed_replica_count() -> None:
+    deployment = DeploymentSpec(replicas=7, autoscaling=Autoscaling(min_replicas=4))
+    objects = build(WebAppArgs(container=WEB, deployment=deployment))
+    assert objects.deployment["spec"]["replicas"] == 4
+
+
+def test_only_an_autoscaled_deployment_hands_its_replica_count_over_after_creation() -> None:
+    assert autoscaler_owned_fields(DeploymentSpec(autoscaling=Autoscaling())) == ["spec.replicas"]
+    assert autoscaler_owned_fields(DeploymentSpec()) == []
+
+
+def test_custom_and_external_metrics_and_scaling_behavior_reach_the_autoscaler() -> None:
+    objects = build(CATALOGUE["autoscaled-custom-metrics"])
+    assert objects.autoscaler is not None
+    spec = objects.autoscaler["spec"]
+    assert spec["metrics"] == [
+        {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": "http_requests_per_second"},
+                "target": {"type": "AverageValue", "averageValue": "100"},
+            },
+        },
+        {
+            "type": "Object",
+            "object": {
+                "metric": {"name": "requests-per-second"},
+                "target": {"type": "Value", "value": "2k"},
+                "describedObject": {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "Ingress",
+                    "name": "main",
+                },
+            },
+        },
+        {
+            "type": "External",
+            "external": {
+                "metric": {
+                    "name": "queue_messages_ready",
+                    "selector": {"matchLabels": {"queue": "orders"}},
+                },
+                "target": {"type": "AverageValue", "averageValue": "30"},
+            },
+        },
+    ]
+    assert spec["behavior"] == {
+        "scaleUp": {
+            "selectPolicy": "Max",
+            "policies": [
+                {"type": "Percent", "value": 100, "periodSeconds": 60},
+                {"type": "Pods", "value": 4, "periodSeconds": 60},
+            ],
+        },
+        "scaleDown": {
+            "stabilizationWindowSeconds": 600,
+            "selectPolicy": "Min",
+            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}],
+        },
+    }
+
+
+def test_behavior_left_out_keeps_the_kubernetes_defaults() -> None:
+    def behavior(scaling: Autoscaling) -> Any:
+        autoscaler = build(
+            WebAppArgs(container=WEB, deployment=DeploymentSpec(autoscaling=scaling))
+        ).autoscaler
+        assert autoscaler is not None
+        return autoscaler["spec"].get("behavior")
+
+    assert behavior(Autoscaling()) is None
+    # Only the window: Kubernetes fills in its default policies for that direction.
+    slow_down = ScalingBehavior(scale_down=ScalingRules(stabilization_window_seconds=60))
+    assert behavior(Autoscaling(behavior=slow_down)) == {
+        "scaleDown": {"stabilizationWindowSeconds": 60}
+    }
 
 
 # --- the Service ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from components import (
     DeploymentSpec,
     DisruptionBudget,
     NoServiceError,
+    Security,
     ServiceSpec,
     SpecError,
     WebApp,
@@ -119,7 +120,9 @@ def test_high_availability_objects_are_children_too(pulumi_harness: PulumiHarnes
     assert registry.one(PDB).parent == component.urn
     assert hpa.parent == component.urn
     deployment = registry.one(DEPLOYMENT)
-    assert "replicas" not in deployment.inputs["spec"]
+    # Created at the minimum; after that the count is the autoscaler's.
+    assert deployment.inputs["spec"]["replicas"] == 3
+    assert deployment.options.ignore_changes == ("spec.replicas",)
     assert hpa.inputs["spec"]["scaleTargetRef"]["name"] == deployment.outputs["metadata"]["name"]
 
 
@@ -152,7 +155,13 @@ def test_an_image_not_pinned_to_a_version_gets_a_warning(
     pulumi_harness: PulumiHarness, image: str, warned: str | None
 ) -> None:
     pulumi_harness.run(
-        lambda: WebApp("shop", WebAppArgs(container=Container(image=image), service=None))
+        lambda: WebApp(
+            "shop",
+            WebAppArgs(
+                container=Container(image=image, security=Security(run_as_user=10001)),
+                service=None,
+            ),
+        )
     )
     warnings = list(pulumi_harness.registry.warnings)
     if warned is None:
@@ -210,3 +219,35 @@ def test_pulumi_up_gives_up_on_a_rollout_soon_after_kubernetes_does(
     timeouts = pulumi_harness.registry.one(DEPLOYMENT).options.custom_timeouts
     assert timeouts is not None
     assert (timeouts.create, timeouts.update) == ("90s", "90s")
+
+
+def test_a_fixed_replica_count_stays_pulumis_to_set(pulumi_harness: PulumiHarness) -> None:
+    pulumi_harness.run(lambda: WebApp("shop", WebAppArgs(container=WEB)))
+    deployment = pulumi_harness.registry.one(DEPLOYMENT)
+    assert deployment.inputs["spec"]["replicas"] == 2
+    assert deployment.options.ignore_changes == ()
+
+
+def test_a_non_root_container_without_a_uid_is_warned_about_in_the_pulumi_log(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    pulumi_harness.run(lambda: WebApp("shop", WebAppArgs(container=WEB)))
+    (warning,) = pulumi_harness.registry.warnings
+    assert warning.startswith("container.security.run_as_user: None with run_as_non_root=True")
+    assert "numeric USER" in warning
+
+
+def test_a_low_port_and_a_uid_reach_the_registered_pod(pulumi_harness: PulumiHarness) -> None:
+    container = Container(
+        image="nginx-unprivileged:1.27",
+        ports=[ContainerPort(port=80, name="http")],
+        security=Security(run_as_user=101, fs_group=101),
+    )
+    pulumi_harness.run(lambda: WebApp("shop", WebAppArgs(container=container)))
+    pod = pulumi_harness.registry.one(DEPLOYMENT).inputs["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsUser"] == 101
+    assert pod["securityContext"]["fsGroup"] == 101
+    assert pod["securityContext"]["sysctls"] == [
+        {"name": "net.ipv4.ip_unprivileged_port_start", "value": "80"}
+    ]
+    assert pulumi_harness.registry.warnings == ()

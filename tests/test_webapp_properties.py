@@ -12,8 +12,13 @@ from components import (
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    Metric,
+    MetricObject,
     Probe,
     Resources,
+    ScalingBehavior,
+    ScalingPolicy,
+    ScalingRules,
     Security,
     ServicePort,
     ServiceSpec,
@@ -79,8 +84,43 @@ def webapp_inputs(wild: bool) -> st.SearchStrategy[dict[str, Any]]:
             run_as_user=e([None, 1000, 0], [-1]),
             add_capabilities=e([(), ("NET_BIND_SERVICE",), ("SYS_ADMIN",)], [("",)]),
             writable_paths=e([(), ("/tmp",)], [("tmp",)]),
+            sysctls=e(
+                [{}, {"net.ipv4.tcp_keepalive_time": "600"}],
+                [{"kernel.msgmax": "1"}, {"net.ipv4.ip_unprivileged_port_start": "99999"}],
+            ),
+            bind_low_ports=e([None, True, False], ["yes"]),
         ),
     )
+    metrics = st.builds(
+        Metric,
+        type=e(["Pods", "Object", "External"], ["Resource"]),
+        name=e(["rps", "queue_depth"], ["a/b", ""]),
+        value=e([None, "10", "500m"], ["0", "lots"]),
+        average_value=e([None, "2k"], ["-1"]),
+        selector=e([{}, {"queue": "orders"}], [{"q": "a b"}]),
+        described_object=st.none()
+        | st.builds(
+            MetricObject,
+            kind=e(["Ingress", "Service"], ["a/b"]),
+            name=e(["main"], ["."]),
+            api_version=e(["v1", "networking.k8s.io/v1"], ["a/b/c"]),
+        ),
+    )
+    rules = st.builds(
+        ScalingRules,
+        policies=st.lists(
+            st.builds(
+                ScalingPolicy,
+                type=e(["Pods", "Percent"], ["Replicas"]),
+                value=positive,
+                period_seconds=e([1, 15, 1800], [0, 1801]),
+            ),
+            max_size=2,
+        ),
+        select_policy=e([None, "Max", "Min", "Disabled"], ["max"]),
+        stabilization_window_seconds=e([None, 0, 300, 3600], [-1, 3601]),
+    )
+    behaviors = st.builds(ScalingBehavior, scale_up=st.none() | rules, scale_down=st.none() | rules)
     service_ports = st.builds(
         ServicePort,
         port=port_numbers,
@@ -113,7 +153,14 @@ def webapp_inputs(wild: bool) -> st.SearchStrategy[dict[str, Any]]:
         min_ready_seconds=e([0, 5, 30], [-1, 600]),
         progress_deadline_seconds=e([60, 600], [0, 5]),
         autoscaling=st.none()
-        | st.builds(Autoscaling, min_replicas=positive, max_replicas=positive),
+        | st.builds(
+            Autoscaling,
+            min_replicas=positive,
+            max_replicas=positive,
+            cpu_utilization=e([80, None], [0]),
+            metrics=st.lists(metrics, max_size=2),
+            behavior=st.none() | behaviors,
+        ),
         disruption_budget=st.none()
         | st.builds(
             DisruptionBudget, max_unavailable=int_or_pct, min_available=e([None], [1, "50%"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -13,8 +13,13 @@ from components import (
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    Metric,
+    MetricObject,
     Probe,
     Resources,
+    ScalingBehavior,
+    ScalingPolicy,
+    ScalingRules,
     Security,
     ServicePort,
     ServiceSpec,
@@ -538,3 +543,296 @@ def test_nested_specs_are_plain_data_until_the_args_check_them() -> None:
         "session_affinity_timeout: 0 is not within 1..86400",
         "session_affinity_timeout: 0 applies only to session_affinity 'ClientIP'",
     ]
+
+
+# --- autoscaling behavior and metrics, UIDs, sysctls and low ports -------------------------
+
+
+def scaled(**settings: Any) -> WebAppArgs:
+    return WebAppArgs(container=WEB, deployment=DeploymentSpec(autoscaling=Autoscaling(**settings)))
+
+
+def scale_up(*policies: ScalingPolicy, **settings: Any) -> WebAppArgs:
+    rules = ScalingRules(policies=policies, **settings)
+    return scaled(behavior=ScalingBehavior(scale_up=rules))
+
+
+def secured(ports: Sequence[int] = (8080,), **settings: Any) -> WebAppArgs:
+    container = Container(
+        image="a:1", ports=[ContainerPort(port=p) for p in ports], security=Security(**settings)
+    )
+    return WebAppArgs(container=container)
+
+
+SAFE = (
+    "kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_local_reserved_ports, "
+    "net.ipv4.ip_unprivileged_port_start, net.ipv4.ping_group_range, net.ipv4.tcp_fin_timeout, "
+    "net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_keepalive_time, "
+    "net.ipv4.tcp_rmem, net.ipv4.tcp_syncookies, net.ipv4.tcp_wmem"
+)
+AUTOSCALING = "deployment.autoscaling"
+START = "container.security.sysctls['net.ipv4.ip_unprivileged_port_start']"
+
+# (what is wrong, how to make it, the whole line the user must see)
+SCALING_AND_SECURITY_INPUT: list[tuple[str, Callable[[], Any], str]] = [
+    (
+        "nothing to scale on",
+        lambda: scaled(cpu_utilization=None),
+        f"{AUTOSCALING}.cpu_utilization: None or memory_utilization or metrics must be set "
+        "(a target to scale on)",
+    ),
+    (
+        "pods metric with a value",
+        lambda: scaled(metrics=[Metric(type="Pods", name="rps", value="10")]),
+        f"{AUTOSCALING}.metrics[0].value: '10' does not apply to a Pods metric (averaged over "
+        "the pods): use average_value",
+    ),
+    (
+        "pods metric without a target",
+        lambda: scaled(metrics=[Metric(type="Pods", name="rps")]),
+        f"{AUTOSCALING}.metrics[0].average_value: None must be set for a Pods metric",
+    ),
+    (
+        "external metric with both targets",
+        lambda: scaled(metrics=[Metric.external("queue", value="5", average_value="1")]),
+        f"{AUTOSCALING}.metrics[0].average_value: '1' cannot be set together with value",
+    ),
+    (
+        "external metric without a target",
+        lambda: scaled(metrics=[Metric.external("queue")]),
+        f"{AUTOSCALING}.metrics[0].value: None or average_value must be set for an External metric",
+    ),
+    (
+        "object metric without its object",
+        lambda: scaled(metrics=[Metric(type="Object", name="rps", value="5")]),
+        f"{AUTOSCALING}.metrics[0].described_object: None must be set for an Object metric "
+        "(the object measured)",
+    ),
+    (
+        "described object on an external metric",
+        lambda: scaled(
+            metrics=[
+                Metric(
+                    type="External",
+                    name="q",
+                    value="5",
+                    described_object=MetricObject(kind="Service", name="q"),
+                )
+            ]
+        ),
+        f"{AUTOSCALING}.metrics[0].described_object: MetricObject(kind='Service', name='q', "
+        "api_version='v1') applies only to an Object metric",
+    ),
+    (
+        "unknown metric type",
+        lambda: scaled(metrics=[Metric(type="Resource", name="cpu", value="1")]),  # type: ignore[arg-type]
+        f"{AUTOSCALING}.metrics[0].type: 'Resource' is not one of 'Pods', 'Object', 'External'",
+    ),
+    (
+        "metric name with a slash",
+        lambda: scaled(metrics=[Metric.pods("http/requests", "10")]),
+        f"{AUTOSCALING}.metrics[0].name: 'http/requests' is not a name usable in a URL path "
+        "(non-empty, no '/' or '%', not '.' or '..')",
+    ),
+    (
+        "target not positive",
+        lambda: scaled(metrics=[Metric.pods("rps", "0")]),
+        f"{AUTOSCALING}.metrics[0].average_value: '0' is not a positive quantity such as '100', "
+        "'500m' or '2k'",
+    ),
+    (
+        "target not a quantity",
+        lambda: scaled(metrics=[Metric.external("queue", value="lots")]),
+        f"{AUTOSCALING}.metrics[0].value: 'lots' is not a positive quantity such as '100', "
+        "'500m' or '2k'",
+    ),
+    (
+        "metric selector with a bad label",
+        lambda: scaled(metrics=[Metric.external("q", value="1", selector={"queue": "a b"})]),
+        f"{AUTOSCALING}.metrics[0].selector: {{'queue': 'a b'}} has a value 'a b' for 'queue' "
+        "that is not a valid label value (empty, or at most 63 letters, digits, '-', '_' or "
+        "'.', starting and ending with a letter or digit)",
+    ),
+    (
+        "described object with a bad API version",
+        lambda: scaled(
+            metrics=[
+                Metric.object(
+                    "rps",
+                    MetricObject(kind="Ingress", name="main", api_version="a/b/v1"),
+                    value="1",
+                )
+            ]
+        ),
+        f"{AUTOSCALING}.metrics[0].described_object.api_version: 'a/b/v1' is not an API version "
+        "such as 'v1' or 'networking.k8s.io/v1'",
+    ),
+    (
+        "described object name with a slash",
+        lambda: scaled(
+            metrics=[Metric.object("rps", MetricObject(kind="Ingress", name="a/b"), value="1")]
+        ),
+        f"{AUTOSCALING}.metrics[0].described_object.name: 'a/b' is not a name usable in a URL "
+        "path (non-empty, no '/' or '%', not '.' or '..')",
+    ),
+    (
+        "unknown policy type",
+        lambda: scale_up(ScalingPolicy(type="Replicas", value=2)),  # type: ignore[arg-type]
+        f"{AUTOSCALING}.behavior.scale_up.policies[0].type: 'Replicas' is not one of 'Pods', "
+        "'Percent'",
+    ),
+    (
+        "policy value zero",
+        lambda: scale_up(ScalingPolicy(type="Pods", value=0)),
+        f"{AUTOSCALING}.behavior.scale_up.policies[0].value: 0 is less than 1",
+    ),
+    (
+        "policy period too long",
+        lambda: scale_up(ScalingPolicy(type="Percent", value=50, period_seconds=1801)),
+        f"{AUTOSCALING}.behavior.scale_up.policies[0].period_seconds: 1801 is not within 1..1800",
+    ),
+    (
+        "policy period zero",
+        lambda: scale_up(ScalingPolicy(type="Percent", value=50, period_seconds=0)),
+        f"{AUTOSCALING}.behavior.scale_up.policies[0].period_seconds: 0 is not within 1..1800",
+    ),
+    (
+        "unknown select policy",
+        lambda: scale_up(select_policy="Fastest"),
+        f"{AUTOSCALING}.behavior.scale_up.select_policy: 'Fastest' is not one of 'Max', 'Min', "
+        "'Disabled'",
+    ),
+    (
+        "stabilization window too long",
+        lambda: scale_up(stabilization_window_seconds=3601),
+        f"{AUTOSCALING}.behavior.scale_up.stabilization_window_seconds: 3601 is not within 0..3600",
+    ),
+    (
+        "negative stabilization window",
+        lambda: scaled(
+            behavior=ScalingBehavior(scale_down=ScalingRules(stabilization_window_seconds=-1))
+        ),
+        f"{AUTOSCALING}.behavior.scale_down.stabilization_window_seconds: -1 is not within 0..3600",
+    ),
+    (
+        "behavior setting misspelt in config",
+        lambda: WebAppArgs(
+            container=WEB,
+            deployment={"autoscaling": {"behavior": {"scale_up": {"policy": []}}}},  # type: ignore[arg-type]
+        ),
+        "deployment.autoscaling.behavior.scale_up.policy: [] is not a setting of ScalingRules "
+        "(known: policies, select_policy, stabilization_window_seconds)",
+    ),
+    (
+        "uid beyond int32",
+        lambda: secured(run_as_user=2**31),
+        "container.security.run_as_user: 2147483648 is more than 2147483647, the largest user or group ID",
+    ),
+    (
+        "negative fs group",
+        lambda: secured(fs_group=-1),
+        "container.security.fs_group: -1 is less than 0",
+    ),
+    (
+        "unsafe sysctl under restricted",
+        lambda: secured(sysctls={"kernel.msgmax": "65536"}),
+        f"container.security.sysctls['kernel.msgmax']: '65536' is not one of the sysctls Pod "
+        f"Security 'restricted' allows ({SAFE}); others need pod_security 'privileged' and the "
+        "kubelet's --allowed-unsafe-sysctls",
+    ),
+    (
+        "unsafe sysctl under baseline",
+        lambda: secured(pod_security="baseline", sysctls={"net.core.somaxconn": "1024"}),
+        f"container.security.sysctls['net.core.somaxconn']: '1024' is not one of the sysctls "
+        f"Pod Security 'baseline' allows ({SAFE}); others need pod_security 'privileged' and "
+        "the kubelet's --allowed-unsafe-sysctls",
+    ),
+    (
+        "sysctl name with capitals",
+        lambda: secured(sysctls={"Net.IPv4.tcp_syncookies": "1"}),
+        "container.security.sysctls: {'Net.IPv4.tcp_syncookies': '1'} has a key "
+        "'Net.IPv4.tcp_syncookies' that is not a sysctl name (at most 253 characters: segments "
+        "of lowercase letters, digits, '-' or '_', separated by '.' or '/')",
+    ),
+    (
+        "sysctl without a value",
+        lambda: secured(sysctls={"net.ipv4.tcp_syncookies": ""}),
+        "container.security.sysctls: {'net.ipv4.tcp_syncookies': ''} has a value '' for "
+        "'net.ipv4.tcp_syncookies' that is not a sysctl value (a non-empty string or an integer)",
+    ),
+    (
+        "unprivileged port start not a port",
+        lambda: secured(sysctls={"net.ipv4.ip_unprivileged_port_start": "low"}),
+        f"{START}: 'low' is not a port number (0..65535)",
+    ),
+    (
+        "unprivileged port start above the low port",
+        lambda: secured(ports=[80], sysctls={"net.ipv4.ip_unprivileged_port_start": 1024}),
+        f"{START}: 1024 is above container port 80, which the non-root process could then not "
+        "bind; use at most 80",
+    ),
+    (
+        "bind_low_ports not a boolean",
+        lambda: secured(bind_low_ports="yes"),
+        "container.security.bind_low_ports: 'yes' is not a boolean",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [(m, e) for _, m, e in SCALING_AND_SECURITY_INPUT],
+    ids=[n for n, _, _ in SCALING_AND_SECURITY_INPUT],
+)
+def test_scaling_and_security_input_is_rejected_with_the_whole_message(
+    make: Callable[[], Any], expected: str
+) -> None:
+    lines = [line.strip() for line in problems_of(make).splitlines()[1:]]
+    assert expected in lines, "\n".join(lines)
+
+
+def test_custom_metrics_alone_are_a_target_and_need_no_cpu_request() -> None:
+    args = WebAppArgs(
+        container=Container(
+            image="a:1", ports=[ContainerPort(port=80)], resources=Resources(cpu_request=None)
+        ),
+        deployment=DeploymentSpec(
+            autoscaling=Autoscaling(cpu_utilization=None, metrics=[Metric.pods("rps", "10")])
+        ),
+    )
+    assert args.deployment.autoscaling is not None
+
+
+def test_privileged_pods_may_set_any_valid_sysctl() -> None:
+    args = secured(pod_security="privileged", sysctls={"kernel.msgmax": 65536})
+    assert dict(args.container.security.sysctls) == {"kernel.msgmax": 65536}
+
+
+def test_scaling_behavior_and_metrics_come_from_stack_config() -> None:
+    args = WebAppArgs(
+        container=WEB,
+        deployment={  # type: ignore[arg-type]
+            "autoscaling": {
+                "cpu_utilization": None,
+                "metrics": [
+                    {"type": "External", "name": "queue", "average_value": "30"},
+                    {
+                        "type": "Object",
+                        "name": "rps",
+                        "value": "1k",
+                        "described_object": {"kind": "Service", "name": "web"},
+                    },
+                ],
+                "behavior": {"scale_down": {"policies": [{"type": "Pods", "value": 1}]}},
+            }
+        },
+    )
+    scaling = args.deployment.autoscaling
+    assert scaling is not None and scaling.behavior is not None
+    assert scaling.metrics == (
+        Metric.external("queue", average_value="30"),
+        Metric.object("rps", MetricObject(kind="Service", name="web"), value="1k"),
+    )
+    assert scaling.behavior.scale_down == ScalingRules(
+        policies=[ScalingPolicy(type="Pods", value=1, period_seconds=15)]
+    )

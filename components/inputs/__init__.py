@@ -13,6 +13,11 @@ from components._lazy import lazy_getattr
 _EXPORTS: dict[str, str] = {
     "AppArgs": "components.inputs.app",
     "Autoscaling": "components.inputs.deployment",
+    "Metric": "components.inputs.deployment",
+    "MetricObject": "components.inputs.deployment",
+    "ScalingBehavior": "components.inputs.deployment",
+    "ScalingPolicy": "components.inputs.deployment",
+    "ScalingRules": "components.inputs.deployment",
     "CanaryServiceArgs": "components.inputs.canary",
     "CanaryTrack": "components.inputs.canary",
     "ConfigMapKeyRef": "components.inputs.container",
@@ -60,6 +65,11 @@ if TYPE_CHECKING:
         Autoscaling as Autoscaling,
         DeploymentSpec as DeploymentSpec,
         DisruptionBudget as DisruptionBudget,
+        Metric as Metric,
+        MetricObject as MetricObject,
+        ScalingBehavior as ScalingBehavior,
+        ScalingPolicy as ScalingPolicy,
+        ScalingRules as ScalingRules,
         Spread as Spread,
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec

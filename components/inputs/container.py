@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict, Unpack
 
@@ -178,12 +179,18 @@ class Security(Spec):
     ``pod_security`` names the Pod Security Standard level the namespace enforces;
     overrides that the level forbids are rejected here, because the API server
     would accept the Deployment and then silently create no pods.
+
+    ``run_as_user``, ``run_as_group``, ``fs_group`` and ``sysctls`` apply to the whole pod.
+    A container port below 1024 lets the non-root process bind it (``bind_low_ports``).
     """
 
     pod_security: PodSecurityLevel = field(
         default="restricted", checks=[rules.one_of("restricted", "baseline", "privileged")]
     )
     run_as_non_root: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
+    # The pod's user, group and volume group (the pod securityContext, so every container
+    # of the pod and both tracks of a canary share them). With run_as_non_root and no
+    # run_as_user, the image must declare a numeric USER or the kubelet refuses it.
     run_as_user: int | None = field(default=None, checks=[rules.optional(rules.unix_id)])
     run_as_group: int | None = field(default=None, checks=[rules.optional(rules.unix_id)])
     fs_group: int | None = field(default=None, checks=[rules.optional(rules.unix_id)])
@@ -211,6 +218,21 @@ class Security(Spec):
     writable_paths: Sequence[str] = field(
         default=("/tmp",), converter=to_tuple, checks=[each(_absolute_path)]
     )
+    # Pod sysctls; Pod Security 'baseline' and 'restricted' allow only the safe ones.
+    sysctls: Mapping[str, str | int] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.sysctl_name, rules.sysctl_value)]
+    )
+    # None: lower net.ipv4.ip_unprivileged_port_start to the lowest container port below
+    # 1024 when the process runs as non-root; True: also with no such port declared (to 0);
+    # False: never.
+    bind_low_ports: bool | None = field(
+        default=None, checks=[rules.optional(instance_of(bool, what="a boolean"))]
+    )
+
+    @property
+    def non_root(self) -> bool:
+        """The process runs as a user other than root (as far as the spec says)."""
+        return self.run_as_non_root is True or self.run_as_user not in (None, 0)
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
         profile = self.seccomp_localhost_profile
@@ -237,6 +259,8 @@ class Security(Spec):
                     self.add_capabilities,
                     f"adds {extra!r}, which Pod Security '{self.pod_security}' forbids",
                 )
+        if ok("sysctls", "pod_security"):
+            yield from self._sysctl_rules()
 
     def _restricted(self, ok: Any) -> Iterator[Problem]:
         forbidden = "is forbidden by Pod Security 'restricted' (set pod_security to allow it)"
@@ -257,6 +281,33 @@ class Security(Spec):
             )
         if self.seccomp_profile == "Unconfined":
             yield Problem("seccomp_profile", self.seccomp_profile, forbidden)
+
+    def _sysctl_rules(self) -> Iterator[Problem]:
+        if self.pod_security != "privileged":
+            for name in sorted(set(self.sysctls) - set(rules.SAFE_SYSCTLS)):
+                yield Problem(
+                    f"sysctls[{name!r}]",
+                    self.sysctls[name],
+                    f"is not one of the sysctls Pod Security '{self.pod_security}' allows "
+                    f"({', '.join(rules.SAFE_SYSCTLS)}); others need pod_security "
+                    "'privileged' and the kubelet's --allowed-unsafe-sysctls",
+                )
+        start = self.sysctls.get(rules.UNPRIVILEGED_PORT_START)
+        if start is not None and _port_start(start) is None:
+            yield Problem(
+                f"sysctls[{rules.UNPRIVILEGED_PORT_START!r}]",
+                start,
+                "is not a port number (0..65535)",
+            )
+
+
+def _port_start(value: object) -> int | None:
+    """The port a net.ipv4.ip_unprivileged_port_start value names, or None if it is none."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,5}", value.strip()):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+        return value
+    return None
 
 
 # What Pod Security 'baseline' lets a container add (its default-capabilities list).
@@ -319,6 +370,8 @@ class Container(Spec):
     def _relations(self, ok: Any) -> Iterator[Problem]:
         if ok("ports"):
             yield from self._port_rules()
+        if ok("ports", "security"):
+            yield from self._low_port_rules()
         if ok("env", "secret_env"):
             for name in sorted(set(self.env) & set(self.secret_env)):
                 yield Problem(f"secret_env[{name!r}]", "<secret>", "is also set in env")
@@ -363,6 +416,23 @@ class Container(Spec):
                         "must be set when the container has several ports "
                         "(each Service port needs a name)",
                     )
+
+    def _low_port_rules(self) -> Iterator[Problem]:
+        sec = self.security
+        start = _port_start(sec.sysctls.get(rules.UNPRIVILEGED_PORT_START))
+        low = self.low_ports
+        if start is not None and low and sec.non_root and start > low[0]:
+            yield Problem(
+                f"security.sysctls[{rules.UNPRIVILEGED_PORT_START!r}]",
+                sec.sysctls[rules.UNPRIVILEGED_PORT_START],
+                f"is above container port {low[0]}, which the non-root process could then "
+                f"not bind; use at most {low[0]}",
+            )
+
+    @property
+    def low_ports(self) -> list[int]:
+        """The container ports only root may bind by default (below 1024), lowest first."""
+        return sorted(p.port for p in self.ports if p.port < rules.PRIVILEGED_PORTS_BELOW)
 
     def _probe_port(self, which: str, probe: Probe) -> Iterator[Problem]:
         if probe.port is None and not self.ports:

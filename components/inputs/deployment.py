@@ -2,26 +2,201 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
-from components.inputs.base import Spec, field, instance_of, nested, spec
+from components.inputs.base import (
+    Spec,
+    each,
+    field,
+    instance_of,
+    mapping_of,
+    nested,
+    spec,
+    to_dict,
+    tuple_of,
+)
 
 Strategy = Literal["RollingUpdate", "Recreate"]
 IntOrPercent = int | str
 
 
 @spec
+class ScalingPolicy(Spec):
+    """At most ``value`` pods (``type="Pods"``) or percent of the current pods
+    (``type="Percent"``) added or removed per ``period_seconds``."""
+
+    type: Literal["Pods", "Percent"] = field(checks=[rules.one_of("Pods", "Percent")])
+    value: int = field(checks=[rules.int32(1)])
+    period_seconds: int = field(
+        default=15, checks=[rules.within(1, rules.MAX_SCALING_PERIOD_SECONDS)]
+    )
+
+
+@spec
+class ScalingRules(Spec):
+    """How fast the autoscaler scales one way; None or empty keeps Kubernetes' default.
+
+    ``select_policy`` picks the policy allowing the most change (``Max``), the least
+    (``Min``), or turns scaling this way off (``Disabled``). The autoscaler acts on the
+    highest (scale-down) or lowest (scale-up) recommendation of the last
+    ``stabilization_window_seconds``.
+    """
+
+    policies: Sequence[ScalingPolicy] = field(
+        default=(),
+        converter=tuple_of(ScalingPolicy),
+        checks=[each(instance_of(ScalingPolicy, what="a ScalingPolicy"))],
+    )
+    select_policy: Literal["Max", "Min", "Disabled"] | None = field(
+        default=None, checks=[rules.optional(rules.one_of("Max", "Min", "Disabled"))]
+    )
+    stabilization_window_seconds: int | None = field(
+        default=None,
+        checks=[rules.optional(rules.within(0, rules.MAX_STABILIZATION_WINDOW_SECONDS))],
+    )
+
+
+@spec
+class ScalingBehavior(Spec):
+    """The HPA's ``behavior``. Kubernetes' defaults for a direction left out: up by the
+    larger of 4 pods or 100 % per 15 s at once; down by up to 100 % per 15 s, acting on
+    the highest recommendation of the last 300 s (the controller's default window)."""
+
+    scale_up: ScalingRules | None = nested(ScalingRules, default=None)
+    scale_down: ScalingRules | None = nested(ScalingRules, default=None)
+
+
+@spec
+class MetricObject(Spec):
+    """The Kubernetes object an ``Object`` metric describes (an Ingress, a Service, ...)."""
+
+    kind: str = field(checks=[rules.path_segment_name])
+    name: str = field(checks=[rules.path_segment_name])
+    api_version: str = field(default="v1", checks=[rules.api_version])
+
+
+MetricType = Literal["Pods", "Object", "External"]
+
+
+@spec
+class Metric(Spec):
+    """A custom (``Pods``, ``Object``) or external metric to scale on, served by a metrics
+    adapter (custom.metrics.k8s.io / external.metrics.k8s.io).
+
+    - ``Pods``: the metric averaged over the pods, against ``average_value``.
+    - ``Object``: a metric of ``described_object``, against ``value`` (as is) or
+      ``average_value`` (divided by the pod count).
+    - ``External``: a metric from outside the cluster (a queue length), against ``value``
+      or ``average_value``.
+
+    ``selector`` narrows the metric by its labels. Targets are quantities ('100', '500m').
+    """
+
+    type: MetricType = field(checks=[rules.one_of("Pods", "Object", "External")])
+    name: str = field(checks=[rules.path_segment_name])
+    value: str | None = field(default=None, checks=[rules.optional(rules.positive_quantity)])
+    average_value: str | None = field(
+        default=None, checks=[rules.optional(rules.positive_quantity)]
+    )
+    selector: Mapping[str, str] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(rules.label_key, rules.label_value)]
+    )
+    described_object: MetricObject | None = nested(MetricObject, default=None)
+
+    @classmethod
+    def pods(
+        cls, name: str, average_value: str, *, selector: Mapping[str, str] | None = None
+    ) -> Metric:
+        return cls(type="Pods", name=name, average_value=average_value, selector=selector or {})
+
+    @classmethod
+    def object(
+        cls,
+        name: str,
+        described_object: MetricObject,
+        *,
+        value: str | None = None,
+        average_value: str | None = None,
+        selector: Mapping[str, str] | None = None,
+    ) -> Metric:
+        return cls(
+            type="Object",
+            name=name,
+            described_object=described_object,
+            value=value,
+            average_value=average_value,
+            selector=selector or {},
+        )
+
+    @classmethod
+    def external(
+        cls,
+        name: str,
+        *,
+        value: str | None = None,
+        average_value: str | None = None,
+        selector: Mapping[str, str] | None = None,
+    ) -> Metric:
+        return cls(
+            type="External",
+            name=name,
+            value=value,
+            average_value=average_value,
+            selector=selector or {},
+        )
+
+    def _relations(self, ok: Any) -> Iterator[Problem]:
+        if not ok("type"):
+            return
+        if self.type == "Pods":
+            if self.value is not None:
+                yield Problem(
+                    "value",
+                    self.value,
+                    "does not apply to a Pods metric (averaged over the pods): use average_value",
+                )
+            elif self.average_value is None:
+                yield Problem("average_value", None, "must be set for a Pods metric")
+        elif self.value is not None and self.average_value is not None:
+            yield Problem("average_value", self.average_value, "cannot be set together with value")
+        elif self.value is None and self.average_value is None:
+            yield Problem("value", None, f"or average_value must be set for an {self.type} metric")
+        if self.type == "Object" and self.described_object is None:
+            yield Problem(
+                "described_object", None, "must be set for an Object metric (the object measured)"
+            )
+        if self.type != "Object" and self.described_object is not None:
+            yield Problem(
+                "described_object",
+                self.described_object,
+                "applies only to an Object metric",
+            )
+
+
+@spec
 class Autoscaling(Spec):
-    """A HorizontalPodAutoscaler (autoscaling/v2); the Deployment then leaves replicas to it."""
+    """A HorizontalPodAutoscaler (autoscaling/v2).
+
+    The Deployment starts at ``min_replicas`` (``pulumi up`` waits for them to be ready);
+    after that its replica count is the autoscaler's: later ``up``s never set it back.
+    ``metrics`` adds custom and external metrics to the CPU and memory targets;
+    ``behavior`` limits how fast it scales.
+    """
 
     min_replicas: int = field(default=2, checks=[rules.int32(1)])
     max_replicas: int = field(default=10, checks=[rules.int32(1)])
     cpu_utilization: int | None = field(default=80, checks=[rules.optional(rules.int32(1))])
     memory_utilization: int | None = field(default=None, checks=[rules.optional(rules.int32(1))])
+    metrics: Sequence[Metric] = field(
+        default=(),
+        converter=tuple_of(Metric),
+        checks=[each(instance_of(Metric, what="a Metric"))],
+    )
+    behavior: ScalingBehavior | None = nested(ScalingBehavior, default=None)
 
     def _relations(self, ok: Any) -> Iterator[Problem]:
         if ok("min_replicas", "max_replicas") and self.max_replicas < self.min_replicas:
@@ -30,9 +205,11 @@ class Autoscaling(Spec):
                 self.max_replicas,
                 f"must be greater than or equal to min_replicas ({self.min_replicas})",
             )
-        if self.cpu_utilization is None and self.memory_utilization is None:
+        if self.cpu_utilization is None and self.memory_utilization is None and not self.metrics:
             yield Problem(
-                "cpu_utilization", None, "or memory_utilization must be set (a target to scale on)"
+                "cpu_utilization",
+                None,
+                "or memory_utilization or metrics must be set (a target to scale on)",
             )
 
 

@@ -593,3 +593,84 @@ def image_pinned(value: str) -> str | None:
         f"{what}: it changes without a change to the stack, nodes may run different builds, "
         "and the version label is unknown; pin a version tag (and ideally a digest)"
     )
+
+
+# --- autoscaling (pkg/apis/autoscaling/validation) -----------------------------------------
+
+# The longest scaling policy period and stabilization window the API server accepts.
+MAX_SCALING_PERIOD_SECONDS = 1800
+MAX_STABILIZATION_WINDOW_SECONDS = 3600
+
+
+def positive_quantity(value: object) -> str | None:
+    parsed = parse_quantity(value)
+    if parsed is None or parsed <= 0:
+        return "is not a positive quantity such as '100', '500m' or '2k'"
+    return None
+
+
+def path_segment_name(value: object) -> str | None:
+    """A name the API puts in a URL path: metric names, an Object metric's kind and name."""
+    if (
+        not isinstance(value, str)
+        or not value
+        or value in (".", "..")
+        or "/" in value
+        or "%" in value
+    ):
+        return "is not a name usable in a URL path (non-empty, no '/' or '%', not '.' or '..')"
+    return None
+
+
+def api_version(value: object) -> str | None:
+    """'v1' or '<group>/<version>', as an Object metric's describedObject takes it."""
+    allowed = "is not an API version such as 'v1' or 'networking.k8s.io/v1'"
+    if not isinstance(value, str) or not value or value.count("/") > 1:
+        return allowed
+    group, _, version = value.rpartition("/")
+    if not version or ("/" in value and not group):
+        return allowed
+    return None
+
+
+# --- sysctls and low ports -------------------------------------------------------------------
+
+_SYSCTL_SEGMENT = r"[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
+_SYSCTL_NAME = re.compile(rf"({_SYSCTL_SEGMENT}[./])*{_SYSCTL_SEGMENT}")
+# What Pod Security 'baseline' (and so 'restricted') lets a pod set: the sysctls that are
+# namespaced and isolated from other pods (k8s.io/pod-security-admission
+# policy/check_sysctls.go, the list for 1.32 and later, which 1.36 enforces). The kubelet
+# allows the same list without --allowed-unsafe-sysctls.
+SAFE_SYSCTLS = (
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.tcp_wmem",
+)
+# Below this port Linux lets only root (or CAP_NET_BIND_SERVICE) bind, unless the pod's
+# network namespace lowers it with this sysctl.
+UNPRIVILEGED_PORT_START = "net.ipv4.ip_unprivileged_port_start"
+PRIVILEGED_PORTS_BELOW = 1024
+
+
+def sysctl_name(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) > 253 or not _SYSCTL_NAME.fullmatch(value):
+        return (
+            "is not a sysctl name (at most 253 characters: segments of lowercase letters, "
+            "digits, '-' or '_', separated by '.' or '/')"
+        )
+    return None
+
+
+def sysctl_value(value: object) -> str | None:
+    if is_int(value) or (isinstance(value, str) and value.strip()):
+        return None
+    return "is not a sysctl value (a non-empty string or an integer)"

@@ -29,7 +29,7 @@ from components.manifests.meta import (
     version_of,
     with_version,
 )
-from components.manifests.pod import secret_env_keys
+from components.manifests.pod import secret_env_keys, security_warnings
 from components.manifests.service import build_service, service_ports
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import build_deployment, build_disruption_budget
@@ -345,13 +345,14 @@ def build_nginx_ingresses(
 
 
 def canary_warnings(plan: CanaryPlan) -> list[str]:
-    """Images not pinned to a version, and what makes the main Service's split differ from
-    the one asked for."""
+    """Images not pinned to a version, a non-root container without a UID, and what makes
+    the main Service's split differ from the one asked for."""
     split, args = plan.split, plan.args
     images = {"container.image": args.container.image}
     if args.canary is not None and args.canary.image is not None:
         images["canary.image"] = args.canary.image
     found = image_warnings(images)
+    found.extend(security_warnings(args.container))
     if not split.exact:
         text = (
             f"canary_weight {split.requested}% cannot be met with {split.total} pods: the "

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from components import labels
+from components.inputs import rules
 from components.inputs.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
 from components.inputs.deployment import Spread
 from components.manifests.meta import Manifest
@@ -156,6 +157,44 @@ def build_spread(spread: Spread, selector: dict[str, str]) -> list[Manifest]:
     ]
 
 
+def unprivileged_port_start(container: Container) -> int | None:
+    """What ``bind_low_ports`` sets ``net.ipv4.ip_unprivileged_port_start`` to, or None.
+
+    The lowest container port below 1024, so the non-root process can bind it and no
+    lower port becomes bindable; with ``bind_low_ports=True`` and no such port declared,
+    0. Automatic (None) only when the process runs as non-root; an explicit sysctl wins.
+    """
+    sec = container.security
+    if sec.bind_low_ports is False or rules.UNPRIVILEGED_PORT_START in sec.sysctls:
+        return None
+    low = container.low_ports
+    if sec.bind_low_ports is None:
+        return low[0] if low and sec.non_root else None
+    return low[0] if low else 0
+
+
+def pod_sysctls(container: Container) -> dict[str, str]:
+    """The pod's sysctls: the user's, plus the unprivileged port start for low ports."""
+    result = {name: str(value) for name, value in container.security.sysctls.items()}
+    start = unprivileged_port_start(container)
+    if start is not None:
+        result[rules.UNPRIVILEGED_PORT_START] = str(start)
+    return result
+
+
+def security_warnings(container: Container, path: str = "container") -> list[str]:
+    """Advice the spec cannot check: the kubelet, not the API server, refuses these pods."""
+    sec = container.security
+    if sec.run_as_non_root is True and sec.run_as_user is None:
+        return [
+            f"{path}.security.run_as_user: None with run_as_non_root=True: the kubelet starts "
+            "the container only if its image declares a numeric USER (such as 'USER 10001') "
+            "and refuses it with a user name ('USER app') or none; set run_as_user (and "
+            "run_as_group, fs_group) to the image's UID"
+        ]
+    return []
+
+
 def build_pod_template(
     container: Container,
     *,
@@ -180,6 +219,11 @@ def build_pod_template(
     ):
         if value is not None:
             pod_security[key] = value
+    sysctls = pod_sysctls(container)
+    if sysctls:
+        pod_security["sysctls"] = [
+            {"name": name, "value": value} for name, value in sorted(sysctls.items())
+        ]
     spec: Manifest = {
         "automountServiceAccountToken": sec.automount_service_account_token,
         "securityContext": pod_security,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from components import defaults
 from components.inputs.container import Container
-from components.inputs.deployment import DeploymentSpec
+from components.inputs.deployment import DeploymentSpec, Metric, ScalingBehavior
 from components.manifests.meta import Manifest
 from components.manifests.pod import build_pod_template
 
@@ -28,8 +28,9 @@ def build_deployment(
 ) -> Manifest:
     """A Deployment; ``replicas`` overrides the spec's (canary tracks), None keeps it.
 
-    With an autoscaler the Deployment leaves ``replicas`` out, so server-side apply
-    never fights the HPA over the field (pulumi-kubernetes#2491).
+    With an autoscaler the Deployment is created at ``min_replicas``, so ``pulumi up``
+    waits for that many pods; the component then ignores changes to ``spec.replicas``
+    (:func:`autoscaler_owned_fields`), so later ``up``s leave the count to the HPA.
     """
     body: Manifest = {
         "selector": {"matchLabels": dict(selector)},
@@ -47,7 +48,9 @@ def build_deployment(
             termination_grace_period_seconds=spec.termination_grace_period_seconds,
         ),
     }
-    if spec.autoscaling is None:
+    if spec.autoscaling is not None:
+        body["replicas"] = spec.autoscaling.min_replicas
+    else:
         body["replicas"] = spec.replicas if replicas is None else replicas
     if spec.strategy == "Recreate":
         body["strategy"] = {"type": "Recreate"}
@@ -58,6 +61,16 @@ def build_deployment(
             "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
         }
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": body}
+
+
+def autoscaler_owned_fields(spec: DeploymentSpec) -> list[str]:
+    """The Deployment fields `pulumi up` sets on create only, and leaves to the HPA after.
+
+    Registered as ``ignore_changes``: the provider then keeps the live value, and under
+    server-side apply drops the field from its patch once the HPA (or ``kubectl scale``)
+    owns it, so no update takes the count back (pulumi-kubernetes ``handleSSAIgnoreFields``).
+    """
+    return ["spec.replicas"] if spec.autoscaling is not None else []
 
 
 def rollout_timeout_seconds(spec: DeploymentSpec) -> int:
@@ -110,18 +123,63 @@ def build_autoscaler(
         )
         if target is not None
     ]
+    metrics.extend(build_metric(metric) for metric in scaling.metrics)
+    body: Manifest = {
+        "scaleTargetRef": {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": deployment_name,
+        },
+        "minReplicas": scaling.min_replicas,
+        "maxReplicas": scaling.max_replicas,
+        "metrics": metrics,
+    }
+    if scaling.behavior is not None:
+        body["behavior"] = build_behavior(scaling.behavior)
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
         "metadata": metadata,
-        "spec": {
-            "scaleTargetRef": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "name": deployment_name,
-            },
-            "minReplicas": scaling.min_replicas,
-            "maxReplicas": scaling.max_replicas,
-            "metrics": metrics,
-        },
+        "spec": body,
     }
+
+
+def build_metric(metric: Metric) -> Manifest:
+    """A Pods, Object or External metric source of an autoscaling/v2 HPA."""
+    identifier: Manifest = {"name": metric.name}
+    if metric.selector:
+        identifier["selector"] = {"matchLabels": dict(metric.selector)}
+    if metric.value is not None:
+        target: Manifest = {"type": "Value", "value": str(metric.value)}
+    else:
+        target = {"type": "AverageValue", "averageValue": str(metric.average_value)}
+    source: Manifest = {"metric": identifier, "target": target}
+    if metric.described_object is not None:
+        described = metric.described_object
+        source["describedObject"] = {
+            "apiVersion": described.api_version,
+            "kind": described.kind,
+            "name": described.name,
+        }
+    key = metric.type.lower()
+    return {"type": metric.type, key: source}
+
+
+def build_behavior(behavior: ScalingBehavior) -> Manifest:
+    """The HPA's behavior; a direction or a setting left out keeps Kubernetes' default."""
+    result: Manifest = {}
+    for key, rules in (("scaleUp", behavior.scale_up), ("scaleDown", behavior.scale_down)):
+        if rules is None:
+            continue
+        built: Manifest = {}
+        if rules.stabilization_window_seconds is not None:
+            built["stabilizationWindowSeconds"] = rules.stabilization_window_seconds
+        if rules.select_policy is not None:
+            built["selectPolicy"] = rules.select_policy
+        if rules.policies:
+            built["policies"] = [
+                {"type": p.type, "value": p.value, "periodSeconds": p.period_seconds}
+                for p in rules.policies
+            ]
+        result[key] = built
+    return result
