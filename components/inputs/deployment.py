@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
-from components.inputs.base import Spec, field, instance_of, nested, spec
+from components.inputs.base import Spec, field, instance_of, nested, rule, spec
 
 Strategy = Literal["RollingUpdate", "Recreate"]
 IntOrPercent = int | str
@@ -23,13 +23,17 @@ class Autoscaling(Spec):
     cpu_utilization: int | None = field(default=80, checks=[rules.optional(rules.within(1))])
     memory_utilization: int | None = field(default=None, checks=[rules.optional(rules.within(1))])
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if ok("min_replicas", "max_replicas") and self.max_replicas < self.min_replicas:
+    @rule("min_replicas", "max_replicas")
+    def _range(self) -> Iterator[Problem]:
+        if self.max_replicas < self.min_replicas:
             yield Problem(
                 "max_replicas",
                 self.max_replicas,
                 f"must be greater than or equal to min_replicas ({self.min_replicas})",
             )
+
+    @rule("cpu_utilization", "memory_utilization")
+    def _a_target(self) -> Iterator[Problem]:
         if self.cpu_utilization is None and self.memory_utilization is None:
             yield Problem(
                 "cpu_utilization", None, "or memory_utilization must be set (a target to scale on)"
@@ -55,12 +59,16 @@ class DisruptionBudget(Spec):
         default="AlwaysAllow", checks=[rules.one_of("AlwaysAllow", "IfHealthyBudget")]
     )
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
+    @rule("max_unavailable", "min_available")
+    def _one_of_both(self) -> Iterator[Problem]:
         if self.max_unavailable is not None and self.min_available is not None:
             yield Problem(
                 "min_available", self.min_available, "cannot be set together with max_unavailable"
             )
-        if ok("max_unavailable") and self.max_unavailable in (0, "0%"):
+
+    @rule("max_unavailable")
+    def _evictions_possible(self) -> Iterator[Problem]:
+        if self.max_unavailable in (0, "0%"):
             yield Problem(
                 "max_unavailable",
                 self.max_unavailable,
@@ -131,22 +139,25 @@ class DeploymentSpec(Spec):
         """The fewest pods this Deployment runs when healthy (autoscaler floor or replicas)."""
         return self.autoscaling.min_replicas if self.autoscaling else self.replicas
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if ok("progress_deadline_seconds", "min_ready_seconds") and (
-            self.progress_deadline_seconds <= self.min_ready_seconds
-        ):
+    @rule("progress_deadline_seconds", "min_ready_seconds")
+    def _deadline(self) -> Iterator[Problem]:
+        if self.progress_deadline_seconds <= self.min_ready_seconds:
             yield Problem(
                 "progress_deadline_seconds",
                 self.progress_deadline_seconds,
                 f"must be greater than min_ready_seconds ({self.min_ready_seconds})",
             )
+
+    @rule("strategy", "max_surge", "max_unavailable")
+    def _rolling(self) -> Iterator[Problem]:
         if self.strategy == "Recreate":
-            for name in ("max_surge", "max_unavailable"):
-                if getattr(self, name) is not None:
-                    yield Problem(
-                        name, getattr(self, name), "applies only to strategy 'RollingUpdate'"
-                    )
-        elif ok("strategy", "max_surge", "max_unavailable"):
+            for name, value in (
+                ("max_surge", self.max_surge),
+                ("max_unavailable", self.max_unavailable),
+            ):
+                if value is not None:
+                    yield Problem(name, value, "applies only to strategy 'RollingUpdate'")
+        else:
             surge, unavailable = self.rolling
             if surge in (0, "0%") and unavailable in (0, "0%"):
                 yield Problem(
@@ -157,8 +168,11 @@ class DeploymentSpec(Spec):
             percent = rules.percent_value(unavailable)
             if percent is not None and percent > 100:
                 yield Problem("max_unavailable", unavailable, "must not be more than '100%'")
+
+    @rule("disruption_budget", "replicas", "autoscaling")
+    def _budget_allows_evictions(self) -> Iterator[Problem]:
         budget = self.disruption_budget
-        if ok("disruption_budget", "replicas", "autoscaling") and budget is not None:
+        if budget is not None:
             floor = self.min_pods
             if rules.is_int(budget.min_available) and budget.min_available >= floor:  # type: ignore[operator]
                 yield Problem(

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeAlias
 
-Check = Callable[[Any], str | None]
+from components.errors import Problem
+
+# What a check finds: None when the value is fine, the text that completes
+# ``<path>: <value> <text>``, or problems inside the value (a list's items, a mapping's keys).
+Found: TypeAlias = str | Sequence[Problem] | None
+Check = Callable[[Any], Found]
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -110,7 +115,7 @@ def within(low: int, high: int | None = None) -> Check:
 
 
 def optional(check: Check) -> Check:
-    def maybe(value: object) -> str | None:
+    def maybe(value: object) -> Found:
         return None if value is None else check(value)
 
     return maybe
@@ -241,7 +246,7 @@ def duplicates(values: Iterable[object]) -> list[object]:
 def known(check: Check) -> Check:
     """Check plain values now; a ``pulumi.Output`` is checked by the API server when known."""
 
-    def check_if_known(value: object) -> str | None:
+    def check_if_known(value: object) -> Found:
         if type(value).__name__ == "Output":
             return None
         return check(value)
