@@ -17,9 +17,9 @@ from components.manifests.database import (
     build_endpoint_slice,
     connection_url,
     credentials,
-    env_keys,
+    env_refs,
 )
-from components.manifests.meta import dns_name
+from components.manifests.meta import dns_name, plain_secret_warnings
 from components.register import register
 from components.webapp import metadata_output, namespace_output
 
@@ -54,6 +54,7 @@ class ExternalDatabase(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._args = args
+        self._plan = plan
 
         self.service = register(name, build_database_service(plan), child)
         endpoint_slice = build_endpoint_slice(plan)
@@ -84,6 +85,8 @@ class ExternalDatabase(pulumi.ComponentResource):
         self.secret = register(f"{name}{CREDENTIALS_SUFFIX}", secret, child)
         self.secret_name = metadata_output(self.secret, "name")
 
+        for warning in plain_secret_warnings({"password": args.password}):
+            pulumi.log.warn(warning, resource=self)
         self.register_outputs(
             {
                 "service_name": self.service_name,
@@ -101,7 +104,4 @@ class ExternalDatabase(pulumi.ComponentResource):
         Keys are ``<prefix>HOST``, ``PORT``, ``URL`` and, when given, ``USER``,
         ``PASSWORD`` and ``NAME``. The app must run in the same namespace as the Secret.
         """
-        return {
-            env: SecretKeyRef(secret_name=self.secret_name, key=key)
-            for env, key in env_keys(self._args, prefix).items()
-        }
+        return env_refs(self._plan, prefix, self.secret_name)

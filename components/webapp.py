@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from components.inputs.webapp import WebAppArgs
-from components.manifests.meta import dns_name, image_warnings
+from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
@@ -73,7 +73,10 @@ class WebApp(pulumi.ComponentResource):
             self.autoscaler = register(name, autoscaler, child)
         service = build_webapp_service(plan)
         self.service = None if service is None else register(name, service, child)
-        for warning in image_warnings({"container.image": args.container.image}):
+        for warning in [
+            *image_warnings({"container.image": args.container.image}),
+            *secret_env_warnings(args.container.secret_env, "container.secret_env"),
+        ]:
             pulumi.log.warn(warning, resource=self)
         # The outputs below are derived on first use and not registered here: each
         # Output costs the SDK futures and tasks, registering them costs an await of

@@ -24,6 +24,7 @@ from components.manifests.meta import (
     common_labels,
     image_warnings,
     names_for,
+    secret_env_warnings,
     version_of,
     with_version,
 )
@@ -350,6 +351,7 @@ def canary_warnings(plan: CanaryPlan) -> list[str]:
     if args.canary is not None and args.canary.image is not None:
         images["canary.image"] = args.canary.image
     found = image_warnings(images)
+    found += secret_env_warnings(args.container.secret_env, "container.secret_env")
     if not split.exact:
         text = (
             f"canary_weight {split.requested}% cannot be met with {split.total} pods: the "
