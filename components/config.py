@@ -98,14 +98,18 @@ def in_stack(stack: str, key: str, make: Callable[[], T]) -> T:
 
 
 def read_object(read: Callable[[str], Any], key: str, stack: str) -> Any:
-    """``read(key)`` (``config.require_object``), refusing values too deeply nested to parse."""
+    """``read(key)`` (``config.require_object``); a value that is not a JSON object, or is
+    too deeply nested to parse, is a SpecError at its key that does not show the value."""
+    from pulumi.config import ConfigTypeError
+
     try:
         return read(key)
-    except RecursionError:
-        # json.loads recurses per level; the value is refused, not the program crashed.
-        raise SpecError(
-            [Problem(f"berth:{key}", HIDDEN, "is nested too deeply to read")], f"stack {stack!r}"
-        ) from None
+    except (ConfigTypeError, RecursionError) as error:
+        # json.loads recurses per level (Pulumi wraps the RecursionError); Pulumi's message
+        # would print the whole value, which may hold a secret.
+        deep = isinstance(error, RecursionError) or isinstance(error.__cause__, RecursionError)
+        allowed = "is nested too deeply to read" if deep else "is not a JSON object"
+        raise SpecError([Problem(f"berth:{key}", HIDDEN, allowed)], f"stack {stack!r}") from None
 
 
 def load_all(loaders: Mapping[str, Callable[[], Any]], stack: str) -> dict[str, Any]:

@@ -372,16 +372,37 @@ def _is_unicode(text: str) -> bool:
 
 
 def _no_output(owner: type) -> str:
-    taking = [a.name for a in attrs.fields(owner) if a.metadata.get(_TAKES_OUTPUT, False)]
+    taking = _taking_outputs(owner)
     where = (
-        f"; of {owner.__name__}, only {', '.join(taking)} take one"
+        f"of {owner.__name__}, only {', '.join(taking)} take one"
         if taking
-        else f"; no setting of {owner.__name__} takes one"
+        else ("the settings that take one are " + ", ".join(_all_taking_outputs()))
     )
     return (
         "is a pulumi.Output, but this setting needs a plain value (it shapes the objects "
-        "before Pulumi knows the Output's value)" + where + " (fields typed pulumi.Input)"
+        f"before Pulumi knows the Output's value); {where}"
     )
+
+
+def _taking_outputs(cls: type) -> list[str]:
+    return [a.name for a in attrs.fields(cls) if a.metadata.get(_TAKES_OUTPUT, False)]
+
+
+def _all_taking_outputs() -> list[str]:
+    found: list[str] = []
+    stack: list[type] = [Spec]
+    seen: set[type] = set()
+    while stack:
+        cls = stack.pop()
+        subclasses: list[type] = cls.__subclasses__()
+        for sub in subclasses:
+            if sub not in seen:
+                seen.add(sub)
+                stack.append(sub)
+                if attrs.has(sub):
+                    own = {a.name for a in attrs.fields(sub) if a.inherited is False}
+                    found += [f"{sub.__name__}.{n}" for n in _taking_outputs(sub) if n in own]
+    return sorted(found)
 
 
 def _nested_problems(value: object) -> list[Problem]:
@@ -491,9 +512,17 @@ def from_mapping(cls: type[Any]) -> Callable[[Any], Any]:
         if not isinstance(value, Mapping):
             return value
         unknown = unknown_keys(cls, value)
-        if unknown:
-            return Unbuilt(cls, unknown)
-        return cls(**value)
+        if not unknown:
+            return cls(**value)
+        # The known settings are still read, so that all their problems come at once.
+        names = _field_names(cls)
+        try:
+            partial = cls(**{k: v for k, v in value.items() if isinstance(k, str) and k in names})
+        except SpecError as error:
+            more = list(error.problems)
+        else:
+            more = partial.problems()
+        return Unbuilt(cls, [*unknown, *more])
 
     return convert
 
