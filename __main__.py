@@ -24,10 +24,12 @@ from components import (
     Container,
     ExternalDatabase,
     ExternalDatabaseArgs,
+    Problem,
+    SpecError,
     WebApp,
     WebAppArgs,
 )
-from components.config import args_from_config, in_stack, load_all, read_object
+from components.config import args_from_config, in_stack, load_all, read
 from components.inputs.container import SecretKeyRef
 from components.manifests.database import DatabasePlan, env_refs as database_env_refs
 
@@ -60,10 +62,29 @@ def with_env(container: Container, env: dict[str, Any]) -> Container:
     return container.evolve(env={**container.env, **env})
 
 
+def served(load: Callable[[], WebAppArgs], key: str, stack: str) -> Callable[[], WebAppArgs]:
+    """``load``, refusing a WebApp without a Service: this program exports its DNS name."""
+
+    def check() -> WebAppArgs:
+        args = load()
+        if args.service is None:
+            raise SpecError(
+                [
+                    Problem(
+                        f"berth:{key}.service", None, "must be set: the stack exports its DNS name"
+                    )
+                ],
+                f"stack {stack!r}",
+            )
+        return args
+
+    return check
+
+
 def main() -> None:
     config = pulumi.Config()
     stack = pulumi.get_stack()
-    namespace = config.require("namespace")
+    namespace = read(config.require, "namespace", stack)
     shared: dict[str, Any] = {"namespace": namespace, "part_of": "shop"}
     # Where each shared value comes from, so that a bad one is reported once, at its key.
     sources = {
@@ -75,7 +96,7 @@ def main() -> None:
     def spec(cls: type[Any], key: str, logical: str, **more: Any) -> Callable[[], Any]:
         return lambda: args_from_config(
             cls,
-            read_object(config.require_object, key, stack),
+            read(config.require_object, key, stack),
             key=f"berth:{key}",
             stack=stack,
             defaults={**shared, **more},
@@ -87,15 +108,15 @@ def main() -> None:
     # each component gives its objects, and the checkout's env from the database.
     specs = load_all(
         {
-            "storefront": spec(WebAppArgs, "storefront", "storefront"),
-            "cart": spec(WebAppArgs, "cart", "cart"),
+            "storefront": served(spec(WebAppArgs, "storefront", "storefront"), "storefront", stack),
+            "cart": served(spec(WebAppArgs, "cart", "cart"), "cart", stack),
             "checkout": spec(CanaryServiceArgs, "checkout", "checkout"),
             "orders": spec(
                 ExternalDatabaseArgs,
                 "orders",
                 "orders-db",
-                username=config.require("ordersUser"),
-                password=config.require_secret("ordersPassword"),
+                username=read(config.require, "ordersUser", stack),
+                password=read(config.require_secret, "ordersPassword", stack),
             ),
         },
         stack,

@@ -97,13 +97,19 @@ def in_stack(stack: str, key: str, make: Callable[[], T]) -> T:
         raise SpecError([p.under(key) for p in error.problems], f"stack {stack!r}") from None
 
 
-def read_object(read: Callable[[str], Any], key: str, stack: str) -> Any:
-    """``read(key)`` (``config.require_object``); a value that is not a JSON object, or is
-    too deeply nested to parse, is a SpecError at its key that does not show the value."""
-    from pulumi.config import ConfigTypeError
+def read(require: Callable[[str], T], key: str, stack: str) -> T:
+    """``require(key)`` (``config.require``, ``require_object``, ``require_secret``): a value
+    that is missing, not a JSON object or too deeply nested to parse is a SpecError at its
+    key, one that does not show the value."""
+    from pulumi.config import ConfigMissingError, ConfigTypeError
 
     try:
-        return read(key)
+        return require(key)
+    except ConfigMissingError:
+        raise SpecError(
+            [Problem(f"berth:{key}", HIDDEN, f"is required (pulumi config set berth:{key} ...)")],
+            f"stack {stack!r}",
+        ) from None
     except (ConfigTypeError, RecursionError) as error:
         # json.loads recurses per level (Pulumi wraps the RecursionError); Pulumi's message
         # would print the whole value, which may hold a secret.
