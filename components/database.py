@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 
+from components._known import check_credentials
 from components.inputs.container import SecretKeyRef
 from components.inputs.database import ExternalDatabaseArgs
 from components.manifests.database import (
@@ -55,6 +56,10 @@ class ExternalDatabase(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self._args = args
         self._plan = plan
+        check_credentials(
+            {key: getattr(args, key) for key in ("username", "password", "database")},
+            f"ExternalDatabase {name!r}",
+        )
 
         self.service = register(name, build_database_service(plan), child)
         endpoint_slice = build_endpoint_slice(plan)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from components._known import check_container
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.webapp import (
@@ -51,6 +52,7 @@ class WebApp(pulumi.ComponentResource):
         # Names are checked before the component itself is registered.
         plan = WebAppPlan.of(name, args)
         super().__init__(TYPE, name, None, opts)
+        check_container(args.container, "container", f"WebApp {name!r}")
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 

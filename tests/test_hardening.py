@@ -10,18 +10,23 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 
 from components import (
+    CanaryService,
     CanaryServiceArgs,
     CanaryTrack,
     Container,
     ContainerPort,
     DeploymentSpec,
+    ExternalDatabase,
     ExternalDatabaseArgs,
+    SecretKeyRef,
     ServicePort,
     ServiceSpec,
     SpecError,
+    WebApp,
     WebAppArgs,
 )
 from components.config import args_from_config, load_all
@@ -372,3 +377,69 @@ def test_a_plain_string_credential_is_warned_about(pulumi_harness: PulumiHarness
         for w in warnings
     )
     assert all(MARKER not in w for w in warnings)
+
+
+# -- Outputs are checked once their value is known ------------------------------------
+
+
+def run_program(harness: PulumiHarness, program: Callable[[], Any]) -> str | None:
+    try:
+        harness.run(program)
+    except SpecError as error:
+        return str(error)
+    return None
+
+
+def test_an_env_output_that_turns_out_not_a_string_fails_naming_the_field(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    def program() -> None:
+        WebApp(
+            "web", WebAppArgs(container=WEB.evolve(env={"PORT": pulumi.Output.from_input(8080)}))
+        )
+
+    message = run_program(pulumi_harness, program)
+    assert message is not None
+    assert "WebApp 'web': 1 invalid setting:" in message
+    assert "container.env['PORT']: (the value of a pulumi.Output) is not a string" in message
+
+
+def test_a_secret_ref_name_output_is_checked_without_showing_it(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    def program() -> None:
+        name = pulumi.Output.secret(f"Bad {MARKER}")
+        ref = SecretKeyRef(secret_name=name, key="token")
+        CanaryService("shop", CanaryServiceArgs(container=WEB.evolve(env={"TOKEN": ref})))
+
+    message = run_program(pulumi_harness, program)
+    assert message is not None
+    assert (
+        "container.env['TOKEN'].secret_name: (the value of a pulumi.Output) is not a valid "
+        "DNS-1123 subdomain" in message
+    )
+    assert MARKER not in message
+
+
+def test_an_empty_secret_password_is_refused_when_known(pulumi_harness: PulumiHarness) -> None:
+    def program() -> None:
+        args = ExternalDatabaseArgs(
+            engine="postgresql", host="db.example.com", password=pulumi.Output.secret("")
+        )
+        ExternalDatabase("orders-db", args)
+
+    message = run_program(pulumi_harness, program)
+    assert message is not None
+    assert "password: (the value of a pulumi.Output) is empty" in message
+
+
+def test_outputs_with_valid_values_pass(pulumi_harness: PulumiHarness) -> None:
+    def program() -> None:
+        env = {
+            "MODE": pulumi.Output.from_input("fast"),
+            "TOKEN": SecretKeyRef(secret_name=pulumi.Output.from_input("api"), key="token"),
+        }
+        WebApp("web", WebAppArgs(container=WEB.evolve(env=env)))
+
+    assert run_program(pulumi_harness, program) is None
+    assert len(pulumi_harness.registry.of_type("kubernetes:apps/v1:Deployment")) == 1

@@ -244,7 +244,8 @@ def duplicates(values: Iterable[object]) -> list[object]:
 
 
 def known(check: Check) -> Check:
-    """Check plain values now; a ``pulumi.Output`` is checked by the API server when known."""
+    """Check plain values now; a ``pulumi.Output`` is checked by the component once known
+    (``components/_known.py``)."""
 
     def check_if_known(value: object) -> Found:
         if type(value).__name__ == "Output":
