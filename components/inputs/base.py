@@ -206,8 +206,9 @@ class Spec:
     def problems(self) -> list[Problem]:
         cls = type(self)
         found: list[Problem] = []
-        for a in attrs.fields(cast(Any, cls)):
-            found.extend(p.under(a.name) for p in _field_problems(cls, a, getattr(self, a.name)))
+        for declared in _declared(cls):
+            own = _field_problems(cls, declared, getattr(self, declared.name))
+            found.extend(p.under(declared.name) for p in own)
         invalid = {_top(p.path) for p in found}
         for method, reads in _rules_of(cls):
             if invalid.isdisjoint(reads):
@@ -283,22 +284,51 @@ def _field_names(cls: type) -> frozenset[str]:
 _NAMES: dict[type, frozenset[str]] = {}
 
 
-def _field_problems(cls: type, a: attrs.Attribute[Any], value: object) -> list[Problem]:
+@attrs.frozen
+class _Declared:
+    """What problems() needs of one field, read from its metadata once per class."""
+
+    name: str
+    checks: tuple[Check, ...]
+    secret: bool
+    takes_output: bool
+
+
+_DECLARED: dict[type, tuple[_Declared, ...]] = {}
+
+
+def _declared(cls: type) -> tuple[_Declared, ...]:
+    found = _DECLARED.get(cls)
+    if found is None:
+        found = _DECLARED[cls] = tuple(
+            _Declared(
+                a.name,
+                a.metadata.get(_CHECKS, ()),
+                a.metadata.get(_SECRET, False),
+                a.metadata.get(_TAKES_OUTPUT, False),
+            )
+            for a in attrs.fields(cls)
+        )
+    return found
+
+
+def _field_problems(cls: type, declared: _Declared, value: object) -> list[Problem]:
     """Problems of one field's value, paths relative to the field."""
     if value is REQUIRED:
         return [Problem("", MISSING, "is required")]
     if isinstance(value, Unbuilt):
         return list(value.problems)
-    found = _odd(value, takes_output=a.metadata.get(_TAKES_OUTPUT, False), owner=cls)
+    found = _odd(value, takes_output=declared.takes_output, owner=cls)
     if not found:
-        for check in a.metadata.get(_CHECKS, ()):
+        for check in declared.checks:
             allowed = check(value)
             if allowed:
                 found = _at("", value, allowed)
                 break
         else:
-            found = _nested_problems(value)
-    if a.metadata.get(_SECRET, False):
+            if isinstance(value, Spec | tuple | dict):
+                found = _nested_problems(value)
+    if declared.secret:
         found = [_redacted(p, value) for p in found]
     return found
 
@@ -332,6 +362,12 @@ def _odd(value: object, *, takes_output: bool, owner: type) -> list[Problem]:
     """Values no field takes, found before any check (or Pulumi's serializer) meets them:
     nesting deeper than MAX_DEPTH, text that is not Unicode, numbers beyond 64 bits,
     non-finite floats, and Outputs where the field needs a plain value."""
+    kind = type(value)
+    # The common cases, without the walk.
+    if value is None or kind is bool or (kind is str and value.isascii()):  # type: ignore[attr-defined]
+        return []
+    if kind is int and -_INT_LIMIT - 1 <= value <= _INT_LIMIT:  # type: ignore[operator]
+        return []
     stack: list[tuple[str, object, int]] = [("", value, 0)]
     while stack:
         path, item, depth = stack.pop()
