@@ -162,9 +162,50 @@ NESTED: list[type[Any]] = [
 ]
 
 
+# Values a field takes, so that some examples are accepted and their manifests checked.
+PLAUSIBLE: dict[str, list[Any]] = {
+    "name": [None, "shop"],
+    "namespace": [None, "prod"],
+    "labels": [{"team": "checkout"}],
+    "annotations": [{"example.com/owner": "team-a"}],
+    "replicas": [1, 3, 10],
+    "canary_weight": [0, 10, 50],
+    "port": [80, 8080],
+    "node_port": [None, 30080],
+    "type": ["ClusterIP", "NodePort", "LoadBalancer"],
+    "headless": [False, True],
+    "session_affinity": ["None", "ClientIP"],
+    "protocol": ["TCP", "UDP"],
+    "target_port": [None, 8080, "http"],
+    "env": [{"MODE": "fast"}, {}],
+    "args": [["--fast"], None],
+    "image": ["shop:2.0", None],
+    "cpu_request": ["250m", None],
+    "memory_limit": ["1Gi", "512Mi"],
+    "min_replicas": [2],
+    "max_replicas": [5],
+    "max_unavailable": [1, "25%", None],
+    "strategy": ["RollingUpdate", "Recreate"],
+    "host": ["db.example.com", None],
+    "addresses": [["10.0.0.5"], []],
+    "engine": ["postgresql", "redis"],
+    "username": ["app", None],
+    "url_options": [{"sslmode": "require"}],
+    "gateway": ["gw"],
+    "hostnames": [["shop.example.com"]],
+}
+
+
 def overrides(cls: type[Any], values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
     names = [a.name for a in attrs.fields(cls)]
-    return st.dictionaries(st.sampled_from(names), values, max_size=3)
+
+    def value_for(name: str) -> st.SearchStrategy[Any]:
+        plausible = PLAUSIBLE.get(name)
+        return st.sampled_from(plausible) | values if plausible else values
+
+    return st.lists(st.sampled_from(names), max_size=3, unique=True).flatmap(
+        lambda chosen: st.fixed_dictionaries({name: value_for(name) for name in chosen})
+    )
 
 
 def built(cls: type[Any], base: dict[str, Any]) -> st.SearchStrategy[Any]:
