@@ -443,3 +443,14 @@ def test_outputs_with_valid_values_pass(pulumi_harness: PulumiHarness) -> None:
 
     assert run_program(pulumi_harness, program) is None
     assert len(pulumi_harness.registry.of_type("kubernetes:apps/v1:Deployment")) == 1
+
+
+# The quantity grammar is being rewritten on the `rules` branch (issue 11); until it is merged
+# these crash in rules.parse_quantity. strict: this fails as soon as they pass, to drop the mark.
+@pytest.mark.xfail(strict=True, reason="Kubernetes quantity grammar: the rules branch")
+@pytest.mark.parametrize("quantity", ["1E", "1Ei", "1e99999999999"])
+def test_quantities_never_crash(quantity: str) -> None:
+    try:
+        WebAppArgs(container=WEB.evolve(resources={"cpu_limit": quantity}))
+    except SpecError:
+        pass
