@@ -222,15 +222,19 @@ class Security(Spec):
                 "seccomp_localhost_profile", None, "must be set when seccomp_profile is 'Localhost'"
             )
 
-    @rule("pod_security", "run_as_non_root", "run_as_user", "allow_privilege_escalation")
-    def _restricted_identity(self) -> Iterator[Problem]:
-        if self.pod_security != "restricted":
-            return
-        if self.run_as_non_root is not True:
+    @rule("pod_security", "run_as_non_root")
+    def _restricted_non_root(self) -> Iterator[Problem]:
+        if self.pod_security == "restricted" and self.run_as_non_root is not True:
             yield Problem("run_as_non_root", self.run_as_non_root, _FORBIDDEN)
-        if self.run_as_user == 0:
+
+    @rule("pod_security", "run_as_user")
+    def _restricted_user(self) -> Iterator[Problem]:
+        if self.pod_security == "restricted" and self.run_as_user == 0:
             yield Problem("run_as_user", 0, _FORBIDDEN)
-        if self.allow_privilege_escalation is not False:
+
+    @rule("pod_security", "allow_privilege_escalation")
+    def _restricted_escalation(self) -> Iterator[Problem]:
+        if self.pod_security == "restricted" and self.allow_privilege_escalation is not False:
             yield Problem("allow_privilege_escalation", self.allow_privilege_escalation, _FORBIDDEN)
 
     @rule("pod_security", "drop_capabilities", "add_capabilities")

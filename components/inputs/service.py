@@ -194,8 +194,8 @@ class ServiceSpec(Spec):
                 "on a normal Service it sends traffic to pods that are not ready",
             )
 
-    @rule("annotations", "topology_mode", "traffic_distribution")
-    def _topology(self) -> Iterator[Problem]:
+    @rule("annotations", "topology_mode")
+    def _topology_annotations(self) -> Iterator[Problem]:
         hints = self.annotations.get(TOPOLOGY_HINTS_ANNOTATION)
         if self.topology_mode is not None and hints is not None and hints != self.topology_mode:
             yield Problem(
@@ -209,6 +209,9 @@ class ServiceSpec(Spec):
                 self.annotations[TOPOLOGY_MODE_ANNOTATION],
                 "is set through topology_mode",
             )
+
+    @rule("topology_mode", "traffic_distribution")
+    def _one_routing_mechanism(self) -> Iterator[Problem]:
         if self.topology_mode is not None and self.traffic_distribution is not None:
             yield Problem(
                 "topology_mode",
