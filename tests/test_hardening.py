@@ -453,3 +453,12 @@ def test_outputs_with_valid_values_pass(pulumi_harness: PulumiHarness) -> None:
 def test_quantities_never_crash(quantity: str) -> None:
     with contextlib.suppress(SpecError):
         WebAppArgs(container=WEB.evolve(resources={"cpu_limit": quantity}))
+
+
+def test_a_plain_database_password_is_warned_about(pulumi_harness: PulumiHarness) -> None:
+    args = ExternalDatabaseArgs(engine="postgresql", host="db.example.com", password=MARKER)
+    pulumi_harness.run(lambda: ExternalDatabase("orders-db", args))
+    (warning,) = [w for w in pulumi_harness.registry.warnings if "secret belongs" in w]
+    assert warning.startswith("password: a plain string is given where a secret belongs")
+    assert "config.require_secret" in warning
+    assert MARKER not in warning
