@@ -53,7 +53,7 @@ from components.manifests.database import build_database
 from components.manifests.webapp import build_webapp
 from components.testing import PulumiHarness
 from components.testing.schema import validate_manifest
-from tests.test_stacks import run_stack, stack_config
+from tests.test_stacks import STACKS, run_stack, stack_config
 
 PROFILE = os.environ.get("BERTH_HYPOTHESIS_PROFILE", "unit")
 # Examples per test: a few seconds in all for the unit suite, minutes in CI.
@@ -476,26 +476,32 @@ def mutate(config: dict[str, str], path: tuple[Any, ...], value: Any) -> dict[st
     return {**config, key: json.dumps(data)}
 
 
-DEV = stack_config("dev")
-DEV_PATHS = [
-    (key, *rest)
-    for key, text in DEV.items()
+CONFIGS = {stack: stack_config(stack) for stack in STACKS}
+PATHS = [
+    (stack, (key, *rest))
+    for stack, config in CONFIGS.items()
+    for key, text in config.items()
     if key != "berth:ordersPassword"
     for rest in config_paths(json.loads(text) if text[:1] in "[{" else text)
 ]
 
 
-@examples(8)
-@given(path=st.sampled_from(DEV_PATHS), value=config_values)
-def test_a_mutated_stack_file_deploys_all_or_nothing(path: tuple[Any, ...], value: Any) -> None:
-    config = mutate(DEV, path, value)
+@examples(20)
+@given(where=st.sampled_from(PATHS), value=config_values)
+def test_a_mutated_stack_file_deploys_all_or_nothing(
+    where: tuple[str, tuple[Any, ...]], value: Any
+) -> None:
+    stack, path = where
+    config = mutate(CONFIGS[stack], path, value)
     with PulumiHarness(preview=True) as harness:
         SEEN["stack runs"] += 1
         try:
-            run_stack(harness, "dev", config)
+            run_stack(harness, stack, config)
         except SpecError as error:
             assert_clean_error(error)
+            assert str(error).startswith(f"stack {stack!r}: ")
             registered = len(harness.registry)
+            SEEN["stack config errors"] += 1
             SEEN["registrations before a config error"] += registered
             assert registered == 0, [r.name for r in harness.registry]
             return
