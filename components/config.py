@@ -36,7 +36,9 @@ def args_from_config(
     """
     context = f"stack {stack!r}"
     if not isinstance(data, Mapping):
-        raise SpecError([Problem(key, data, "is not a mapping of settings")], context)
+        # Not shown: a whole config value given in the wrong shape may hold credentials.
+        what = "null" if data is None else f"a {type(data).__name__}"
+        raise SpecError([Problem(key, HIDDEN, f"is {what}, not a mapping of settings")], context)
     merged = {**(defaults or {}), **data}
     try:
         result = from_mapping(cls)(merged)

@@ -224,7 +224,7 @@ def test_a_misspelt_config_key_is_named_without_its_value() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ([1, 2], "berth:web: [1, 2] is not a mapping of settings"),
+        ([1, 2], "berth:web: is a list, not a mapping of settings"),
         ({"container": ["shop:1.0"]}, "berth:web.container: ['shop:1.0'] is not a Container"),
         ({"container": {"image": "a:1", "ports": 8080}}, "berth:web.container.ports: 8080 is not a list"),
         ({"container": {"image": "a:1", "ports": ["http"]}}, "berth:web.container.ports[0]: 'http' is not a ContainerPort"),
