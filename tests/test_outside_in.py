@@ -208,9 +208,14 @@ def overrides(cls: type[Any], values: st.SearchStrategy[Any]) -> st.SearchStrate
     )
 
 
-def built(cls: type[Any], base: dict[str, Any]) -> st.SearchStrategy[Any]:
-    """``cls(**base)`` with a few fields replaced by anything (nested specs included)."""
-    return overrides(cls, anything).map(lambda changes: cls(**{**base, **changes}))
+def built(
+    cls: type[Any], base: dict[str, Any], values: st.SearchStrategy[Any] | None = None
+) -> st.SearchStrategy[Any]:
+    """``cls(**base)`` with a few fields replaced by ``values`` (default: anything, nested
+    specs included)."""
+    return overrides(cls, anything if values is None else values).map(
+        lambda changes: cls(**{**base, **changes})
+    )
 
 
 VALID_BASE: dict[type[Any], dict[str, Any]] = {
@@ -235,7 +240,11 @@ def env_mappings(values: list[Any]) -> st.SearchStrategy[dict[str, Any]]:
 # secret Output: a plain string in `name` is no secret, and is shown.
 secret_envs = env_mappings([MARKER, MARKER + "\n", 5, None])
 plain_envs = env_mappings(["plain", 5, None])
-specs = st.deferred(lambda: st.one_of(*(built(cls, VALID_BASE.get(cls, {})) for cls in NESTED)))
+# Nested specs inside other values hold plain values: two levels of specs are enough to
+# reach every rule, and deeper ones cost generation time, not findings.
+specs = st.deferred(
+    lambda: st.one_of(*(built(cls, VALID_BASE.get(cls, {}), wild | plain_envs) for cls in NESTED))
+)
 anything: st.SearchStrategy[Any] = st.deferred(
     lambda: wild | specs | st.lists(specs, max_size=2) | plain_envs
 )
