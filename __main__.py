@@ -24,11 +24,15 @@ from components import (
     Container,
     ExternalDatabase,
     ExternalDatabaseArgs,
+    Problem,
+    SpecError,
     WebApp,
     WebAppArgs,
 )
 from components.cluster import STACK_SH_MOVE_HINT, cluster_provider
-from components.config import args_from_config, load_all
+from components.config import args_from_config, in_stack, load_all, read
+from components.inputs.container import SecretKeyRef
+from components.manifests.database import DatabasePlan, env_refs as database_env_refs
 
 # Each stack's namespace enforces Pod Security 'restricted', which Berth's defaults pass.
 POD_SECURITY = {
@@ -36,6 +40,9 @@ POD_SECURITY = {
     "pod-security.kubernetes.io/enforce-version": "latest",
 }
 
+
+# The checkout reads the orders database's connection from env vars with this prefix.
+DB_PREFIX = "ORDERS_DB_"
 
 # `make render` sets this: manifests go to a folder through the provider's render mode.
 RENDER_DIR = os.environ.get("BERTH_RENDER_DIR")
@@ -58,30 +65,77 @@ def with_env(container: Container, env: dict[str, Any]) -> Container:
     return container.evolve(env={**container.env, **env})
 
 
+def served(load: Callable[[], WebAppArgs], key: str, stack: str) -> Callable[[], WebAppArgs]:
+    """``load``, refusing a WebApp without a Service: this program exports its DNS name."""
+
+    def check() -> WebAppArgs:
+        args = load()
+        if args.service is None:
+            raise SpecError(
+                [
+                    Problem(
+                        f"berth:{key}.service", None, "must be set: the stack exports its DNS name"
+                    )
+                ],
+                f"stack {stack!r}",
+            )
+        return args
+
+    return check
+
+
 def main() -> None:
     config = pulumi.Config()
     stack = pulumi.get_stack()
-    namespace = config.require("namespace")
+    namespace = read(config.require, "namespace", stack)
     shared: dict[str, Any] = {"namespace": namespace, "part_of": "shop"}
+    # Where each shared value comes from, so that a bad one is reported once, at its key.
+    sources = {
+        "namespace": "berth:namespace",
+        "username": "berth:ordersUser",
+        "password": "berth:ordersPassword",
+    }
 
-    def spec(cls: type[Any], key: str) -> Callable[[], Any]:
+    def spec(cls: type[Any], key: str, logical: str, **more: Any) -> Callable[[], Any]:
         return lambda: args_from_config(
-            cls, config.require_object(key), key=f"berth:{key}", stack=stack, defaults=shared
+            cls,
+            read(config.require_object, key, stack),
+            key=f"berth:{key}",
+            stack=stack,
+            defaults={**shared, **more},
+            sources=sources,
+            logical=logical,
         )
 
+    # Everything below is checked before the first registration: the args, the names
+    # each component gives its objects, and the checkout's env from the database.
     specs = load_all(
         {
-            "storefront": spec(WebAppArgs, "storefront"),
-            "cart": spec(WebAppArgs, "cart"),
-            "checkout": spec(CanaryServiceArgs, "checkout"),
-            "orders": spec(ExternalDatabaseArgs, "orders"),
+            "storefront": served(spec(WebAppArgs, "storefront", "storefront"), "storefront", stack),
+            "cart": served(spec(WebAppArgs, "cart", "cart"), "cart", stack),
+            "checkout": spec(CanaryServiceArgs, "checkout", "checkout"),
+            "orders": spec(
+                ExternalDatabaseArgs,
+                "orders",
+                "orders-db",
+                username=read(config.require, "ordersUser", stack),
+                password=read(config.require_secret, "ordersPassword", stack),
+            ),
         },
         stack,
     )
-    orders_args = specs["orders"].evolve(
-        username=config.require("ordersUser"),
-        password=config.require_secret("ordersPassword"),
-    )
+    orders_args: ExternalDatabaseArgs = specs["orders"]
+    checkout_args: CanaryServiceArgs = specs["checkout"]
+    orders_plan = DatabasePlan.of("orders-db", orders_args)
+
+    def checkout_with(refs: dict[str, SecretKeyRef]) -> CanaryServiceArgs:
+        return in_stack(
+            stack,
+            "berth:checkout",
+            lambda: checkout_args.evolve(container=with_env(checkout_args.container, refs)),
+        )
+
+    checkout_with(database_env_refs(orders_plan, DB_PREFIX))
 
     target = render_options()
     ns = k8s.core.v1.Namespace(
@@ -92,13 +146,8 @@ def main() -> None:
     orders = ExternalDatabase("orders-db", orders_args, opts=in_namespace)
     storefront = WebApp("storefront", specs["storefront"], opts=in_namespace)
     cart = WebApp("cart", specs["cart"], opts=in_namespace)
-    checkout_args: CanaryServiceArgs = specs["checkout"]
     checkout = CanaryService(
-        "checkout",
-        checkout_args.evolve(
-            container=with_env(checkout_args.container, orders.env_refs(prefix="ORDERS_DB_")),
-        ),
-        opts=in_namespace,
+        "checkout", checkout_with(orders.env_refs(prefix=DB_PREFIX)), opts=in_namespace
     )
 
     pulumi.export("namespace", namespace)

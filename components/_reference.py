@@ -20,7 +20,7 @@ import attrs
 
 import components
 import components.testing
-from components.inputs.base import _CHECKS as CHECKS, Spec
+from components.inputs.base import _CHECKS as CHECKS, REQUIRED, Spec
 from components.inputs.rules import describe
 
 HEADER = """\
@@ -73,7 +73,7 @@ def signature(name: str, function: Any, *, constructor: bool = False) -> str:
         text = prefix + param.name
         if (hint := annotation(param.annotation)) != "":
             text += f": {hint}"
-        if param.default is not param.empty:
+        if param.default is not param.empty and param.default is not REQUIRED:
             text += f" = {param.default!r}"
         params.append(text)
     result = "" if constructor else annotation(sig.return_annotation)
@@ -82,7 +82,7 @@ def signature(name: str, function: Any, *, constructor: bool = False) -> str:
 
 def default_text(field: attrs.Attribute[Any]) -> str:
     default: Any = field.default
-    if default is attrs.NOTHING:
+    if default is attrs.NOTHING or default is REQUIRED:
         return "required"
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
         factory = default.factory

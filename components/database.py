@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 
+from components._known import check_credentials
 from components.inputs.container import SecretKeyRef
 from components.inputs.database import ExternalDatabaseArgs
 from components.manifests.database import (
@@ -18,9 +19,9 @@ from components.manifests.database import (
     connection_url,
     credentials,
     database_fixed_keys,
-    env_keys,
+    env_refs,
 )
-from components.manifests.meta import dns_name
+from components.manifests.meta import dns_name, plain_secret_warnings
 from components.register import claim_names, register
 from components.webapp import metadata_output, namespace_output
 
@@ -56,6 +57,11 @@ class ExternalDatabase(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._args = args
+        self._plan = plan
+        check_credentials(
+            {key: getattr(args, key) for key in ("username", "password", "database")},
+            f"ExternalDatabase {name!r}",
+        )
 
         self.service = register(name, build_database_service(plan), child)
         endpoint_slice = build_endpoint_slice(plan)
@@ -86,6 +92,8 @@ class ExternalDatabase(pulumi.ComponentResource):
         self.secret = register(f"{name}{CREDENTIALS_SUFFIX}", secret, child)
         self.secret_name = metadata_output(self.secret, "name")
 
+        for warning in plain_secret_warnings({"password": args.password}):
+            pulumi.log.warn(warning, resource=self)
         self.register_outputs(
             {
                 "service_name": self.service_name,
@@ -103,7 +111,4 @@ class ExternalDatabase(pulumi.ComponentResource):
         Keys are ``<prefix>HOST``, ``PORT``, ``URL`` and, when given, ``USER``,
         ``PASSWORD`` and ``NAME``. The app must run in the same namespace as the Secret.
         """
-        return {
-            env: SecretKeyRef(secret_name=self.secret_name, key=key)
-            for env, key in env_keys(self._args, prefix).items()
-        }
+        return env_refs(self._plan, prefix, self.secret_name)

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
+from typing import Final
 
 import attrs
+
+
+class _Shown:
+    """A stand-in value that prints as fixed text, never as what it replaced."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+# What a secret field's value, or anything given as a Pulumi secret, prints as.
+SECRET: Final = _Shown("[secret]")
+# The value of a required setting that was not given.
+MISSING: Final = _Shown("(not given)")
+# A value that is not printed at all (unknown config keys: a misspelt `pasword:`).
+HIDDEN: Final = _Shown("")
 
 
 @attrs.frozen
@@ -23,15 +43,36 @@ class Problem:
         )
 
     def __str__(self) -> str:
-        return f"{self.path}: {_show(self.value)} {self.allowed}"
+        if self.value is HIDDEN:
+            return f"{self.path}: {self.allowed}"
+        return f"{self.path}: {show(self.value)} {self.allowed}"
 
 
-def _show(value: object) -> str:
-    # Outputs and other lazy values have no useful repr; say what they are instead.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 100, 100
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
+
+
+def show(value: object) -> str:
+    """``value`` as a message shows it: short, printable, never a secret or an exception."""
+    if isinstance(value, _Shown):
+        return value.text
+    # Outputs and other lazy values have no useful repr (and may hold secrets).
     if type(value).__name__ == "Output":
         return "<pulumi.Output>"
-    text = repr(value)
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"<an integer of {value.bit_length()} bits>"
+    try:
+        text = _REPR.repr(value)
+    except (RecursionError, ValueError, TypeError, AttributeError, RuntimeError):
+        # A user object whose repr fails must not hide the problem it is part of.
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def key_path(key: object) -> str:
+    """The path step of a mapping key: ``['app name']``."""
+    return f"[{show(key)}]"
 
 
 class SpecError(ValueError):

@@ -7,8 +7,9 @@ from typing import Any
 
 import pulumi
 
+from components._known import check_container
 from components.inputs.webapp import WebAppArgs
-from components.manifests.meta import dns_name, image_warnings
+from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.pod import security_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
@@ -54,6 +55,7 @@ class WebApp(pulumi.ComponentResource):
         plan = WebAppPlan.of(name, args)
         claim_names(f"WebApp {name!r}", webapp_fixed_keys(name, args))
         super().__init__(TYPE, name, None, opts)
+        check_container(args.container, "container", f"WebApp {name!r}")
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 
@@ -80,7 +82,10 @@ class WebApp(pulumi.ComponentResource):
             self.autoscaler = register(name, autoscaler, child)
         service = build_webapp_service(plan)
         self.service = None if service is None else register(name, service, child)
-        for warning in image_warnings({"container.image": args.container.image}):
+        for warning in [
+            *image_warnings({"container.image": args.container.image}),
+            *secret_env_warnings(args.container.secret_env, "container.secret_env"),
+        ]:
             pulumi.log.warn(warning, resource=self)
         for warning in security_warnings(args.container):
             pulumi.log.warn(warning, resource=self)

@@ -636,9 +636,9 @@ def test_every_object_built_passes_the_kubernetes_schema(case: str, k8s_version:
             "is set in container.secret_env",
         ),
         ({"canary": CanaryTrack(image="shop 2")}, "canary.image", "is not a container image"),
-        ({"canary": CanaryTrack(env={"X=1": "a"})}, "canary.env", "is not a valid environment"),
+        ({"canary": CanaryTrack(env={"X=1": "a"})}, "canary.env['X=1']", "is not a valid environment"),
         ({"canary": CanaryTrack(version="v 2")}, "canary.version", "is not a valid label value"),
-        ({"canary": CanaryTrack(args=("a", 1))}, "canary.args", "has an item 1"),  # type: ignore[arg-type]
+        ({"canary": CanaryTrack(args=("a", 1))}, "canary.args[1]", "1 is not a string"),  # type: ignore[arg-type]
     ],
 )  # fmt: skip
 def test_bad_settings_are_rejected_naming_the_field_and_value(
@@ -656,8 +656,8 @@ def test_bad_settings_are_rejected_naming_the_field_and_value(
     [
         ({"gateway": "Public GW"}, "http_route.gateway", "is not a valid DNS-1123 subdomain"),
         ({"gateway_namespace": "a.b"}, "http_route.gateway_namespace", "DNS-1123 label"),
-        ({"hostnames": ["10.0.0.1"]}, "http_route.hostnames", "not an IP address"),
-        ({"hostnames": ["Shop.example.com"]}, "http_route.hostnames", "is not a hostname"),
+        ({"hostnames": ["10.0.0.1"]}, "http_route.hostnames[0]", "not an IP address"),
+        ({"hostnames": ["Shop.example.com"]}, "http_route.hostnames[0]", "is not a hostname"),
         ({"hostnames": ["a.example.com"] * 2}, "http_route.hostnames", "is listed more than once"),
         (
             {"hostnames": [f"h{i}.example.com" for i in range(17)]},
@@ -714,7 +714,7 @@ def test_stack_config_can_give_every_nested_spec_as_a_mapping() -> None:
     config = CanaryServiceArgs(**from_config)
     assert config.canary == CanaryTrack(image="shop:2.0", env={"MODE": "b"})
     assert config.http_route == HttpRouteSpec(gateway="gw", header="X-Canary")
-    with pytest.raises(SpecError, match=r"canary.weight: 20 is not a setting of CanaryTrack"):
+    with pytest.raises(SpecError, match=r"canary.weight: is not a setting of CanaryTrack"):
         CanaryServiceArgs(**{**from_config, "canary": {"image": "shop:2.0", "weight": 20}})
 
 

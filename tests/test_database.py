@@ -284,9 +284,9 @@ def test_every_object_built_passes_the_kubernetes_schema(case: str, k8s_version:
         ({"service_port": 6000}, "service_port", "must equal port (5432) for a host"),
         ({"port": 70000}, "port", "port: 70000 is not a port number"),
         ({"engine": "oracle"}, "engine", "engine: 'oracle' is not one of 'postgresql'"),
-        ({"username": 42}, "username", "username: 42 is not a string or a pulumi.Output"),
-        ({"password": ""}, "password", "password: '' is empty (use None to leave it out)"),
-        ({"url_options": {"": "x"}}, "url_options", "is not a non-empty string"),
+        ({"username": 42}, "username", "username: [secret] is not a string or a pulumi.Output"),
+        ({"password": ""}, "password", "password: [secret] is empty (use None to leave it out)"),
+        ({"url_options": {"": "x"}}, "url_options['']", "is not a non-empty string"),
         ({"name": "Orders"}, "name", "is not a valid DNS-1035 label"),
     ],
 )  # fmt: skip

@@ -28,6 +28,7 @@ from components import (
     WebApp,
     WebAppArgs,
 )
+from components.errors import show
 from components.inputs import rules
 from components.manifests.meta import version_of
 from components.manifests.webapp import build_webapp
@@ -43,9 +44,8 @@ def web(**container: Any) -> Callable[[], Any]:
 
 
 def shown(value: object) -> str:
-    """A value as a message shows it: its repr, cut at 120 characters."""
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    """A value as a message shows it (components.errors.show: short, never a secret)."""
+    return show(value)
 
 
 def lines_of(make: Callable[[], Any]) -> list[str]:
@@ -154,8 +154,8 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     ),
     (
         "replicas far beyond int32",
-        lambda: WebAppArgs(container=WEB, deployment=DeploymentSpec(replicas=10**20)),
-        "deployment.replicas: 100000000000000000000 is more than 2147483647, the largest "
+        lambda: WebAppArgs(container=WEB, deployment=DeploymentSpec(replicas=2**40)),
+        "deployment.replicas: 1099511627776 is more than 2147483647, the largest "
         "value of this field (int32)",
     ),
     (
@@ -190,8 +190,9 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
         lambda: WebAppArgs(
             container=WEB, deployment=DeploymentSpec(termination_grace_period_seconds=2**63)
         ),
-        "deployment.termination_grace_period_seconds: 9223372036854775808 is more than "
-        "9223372036854775807, the largest value of this field (int64)",
+        # Beyond int64 no field takes it: the value is refused before any field's check.
+        "deployment.termination_grace_period_seconds: 9223372036854775808 is out of range "
+        "(more than a 64-bit integer)",
     ),
     (
         "probe period beyond int32",
@@ -638,7 +639,8 @@ def test_a_secret_env_name_must_also_be_a_secret_key() -> None:
     # shown is the redaction rules' business; the rule is in the text after it.)
     message = "\n".join(lines_of(web(secret_env={"Db:Password": "s"})))
     assert (
-        "has a key 'Db:Password' that is not both an environment variable name and a Secret "
+        "container.secret_env['Db:Password']: 'Db:Password' is not both an environment variable "
+        "name and a Secret "
         "key (it names the value in the Secret too: letters, digits, '-', '_' or '.'; use a "
         "SecretKeyRef in env for other names)"
     ) in message

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
-from components.inputs.base import Spec, field, instance_of, mapping_of, spec, to_dict
+from components.inputs.base import Spec, field, instance_of, mapping_of, rule, spec, to_dict
 from components.labels import PATCH_FORCE, RESERVED_PREFIX, SKIP_AWAIT
 
 # What Berth adds to an object's annotations: patchForce on every object (manifests.meta
@@ -51,14 +50,16 @@ class AppArgs(Spec):
     )
     cluster_domain: str = field(default=defaults.CLUSTER_DOMAIN, checks=[rules.dns1123_subdomain])
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if ok("annotations"):
-            yield from annotation_rules(self.annotations)
-        if ok("labels"):
-            for key in sorted(k for k in self.labels if k.startswith(RESERVED_PREFIX)):
-                yield Problem(
-                    f"labels[{key!r}]",
-                    self.labels[key],
-                    f"is set by Berth; use the app, instance, version, component or part_of "
-                    f"argument instead of a '{RESERVED_PREFIX}' label",
-                )
+    @rule("annotations")
+    def _annotations_fit(self) -> Iterator[Problem]:
+        return annotation_rules(self.annotations)
+
+    @rule("labels")
+    def _own_labels(self) -> Iterator[Problem]:
+        for key in sorted(k for k in self.labels if k.startswith(RESERVED_PREFIX)):
+            yield Problem(
+                f"labels[{key!r}]",
+                self.labels[key],
+                f"is set by Berth; use the app, instance, version, component or part_of "
+                f"argument instead of a '{RESERVED_PREFIX}' label",
+            )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from components import defaults, labels
 from components.errors import Problem
@@ -23,6 +23,7 @@ from components.inputs.base import (
     instance_of,
     mapping_of,
     nested,
+    rule,
     spec,
     to_dict,
     to_tuple,
@@ -107,7 +108,10 @@ class CanaryTrack(Spec):
 
     image: str | None = field(default=None, checks=[rules.optional(rules.image_reference)])
     env: Mapping[str, EnvValue] = field(
-        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, env_value)]
+        factory=dict,
+        converter=to_dict,
+        checks=[mapping_of(rules.env_name, env_value)],
+        takes_output=True,
     )
     args: Sequence[str] | None = field(
         default=None,
@@ -146,17 +150,17 @@ class HttpRouteSpec(Spec):
     header_value: str = field(default=defaults.CANARY_MATCH_VALUE, checks=[header_value])
     cookie: str | None = field(default=None, checks=[rules.optional(cookie_name)])
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if ok("hostnames"):
-            if len(self.hostnames) > MAX_ROUTE_HOSTNAMES:
-                yield Problem(
-                    "hostnames",
-                    self.hostnames,
-                    f"has {len(self.hostnames)} items; an HTTPRoute takes at most "
-                    f"{MAX_ROUTE_HOSTNAMES}",
-                )
-            for host in rules.duplicates(self.hostnames):
-                yield Problem("hostnames", host, "is listed more than once")
+    @rule("hostnames")
+    def _hostnames(self) -> Iterator[Problem]:
+        if len(self.hostnames) > MAX_ROUTE_HOSTNAMES:
+            yield Problem(
+                "hostnames",
+                self.hostnames,
+                f"has {len(self.hostnames)} items; an HTTPRoute takes at most "
+                f"{MAX_ROUTE_HOSTNAMES}",
+            )
+        for host in rules.duplicates(self.hostnames):
+            yield Problem("hostnames", host, "is listed more than once")
 
 
 @spec
@@ -185,7 +189,8 @@ class NginxCanarySpec(Spec):
         default=None, checks=[rules.optional(rules.dns1123_subdomain)]
     )
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
+    @rule("tls_secret_name", "host")
+    def _tls_needs_host(self) -> Iterator[Problem]:
         if self.tls_secret_name is not None and self.host is None:
             yield Problem(
                 "tls_secret_name",
@@ -236,35 +241,33 @@ class CanaryServiceArgs(AppArgs):
             return self.container
         return self.canary.apply_to(self.container)
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        yield from super()._relations(ok)
-        yield from self._track_rules(ok)
-        yield from self._split_rules(ok)
-        if ok("deployment"):
-            yield from _deployment_rules(self.deployment)
-        if ok("service"):
-            yield from _service_rules(self.service)
-        if ok("annotations", "service"):
-            yield from service_annotation_rules(self.annotations, self.service)
-        if ok("container", "service"):
-            yield from service_port_rules(self.service, self.container)
-            ports = _service_port_numbers(self.service, self.container)
-            for which in ("http_route", "nginx_canary"):
-                router = getattr(self, which)
-                if (
-                    ok(which)
-                    and router is not None
-                    and router.port is not None
-                    and rules.port_number(router.port) is None
-                    and ports
-                    and router.port not in ports
-                ):
-                    yield Problem(
-                        f"{which}.port",
-                        router.port,
-                        f"is not a port of the Service ({', '.join(map(str, ports))})",
-                    )
-        if ok("container", "canary") and self.canary is not None:
+    @rule("annotations", "service")
+    def _service_annotations_fit(self) -> Iterator[Problem]:
+        return service_annotation_rules(self.annotations, self.service)
+
+    @rule("deployment")
+    def _deployment(self) -> Iterator[Problem]:
+        return _deployment_rules(self.deployment)
+
+    @rule("service")
+    def _service(self) -> Iterator[Problem]:
+        return _service_rules(self.service)
+
+    @rule("container", "service")
+    def _service_ports(self) -> Iterator[Problem]:
+        return service_port_rules(self.service, self.container)
+
+    @rule("container", "service", "http_route")
+    def _route_port(self) -> Iterator[Problem]:
+        return _router_port("http_route", self.http_route, self.service, self.container)
+
+    @rule("container", "service", "nginx_canary")
+    def _ingress_port(self) -> Iterator[Problem]:
+        return _router_port("nginx_canary", self.nginx_canary, self.service, self.container)
+
+    @rule("container", "canary")
+    def _no_secret_override(self) -> Iterator[Problem]:
+        if self.canary is not None:
             for name in sorted(set(self.canary.env) & set(self.container.secret_env)):
                 yield Problem(
                     f"canary.env[{name!r}]",
@@ -273,44 +276,52 @@ class CanaryServiceArgs(AppArgs):
                     "(give the canary a SecretKeyRef under another name)",
                 )
 
-    def _track_rules(self, ok: Any) -> Iterator[Problem]:
-        if ok("track_label"):
-            key = self.track_label
-            if key.startswith(labels.RESERVED_PREFIX):
-                yield Problem(
-                    "track_label",
-                    key,
-                    f"is in the '{labels.RESERVED_PREFIX}' namespace, which Berth sets; "
-                    "choose a key of your own such as 'track'",
-                )
-            elif ok("labels") and key in self.labels:
-                yield Problem(
-                    f"labels[{key!r}]",
-                    self.labels[key],
-                    "is the track label (track_label); each track sets it",
-                )
-        if ok("stable_value", "canary_value") and self.stable_value == self.canary_value:
+    @rule("track_label")
+    def _track_label_own(self) -> Iterator[Problem]:
+        if self.track_label.startswith(labels.RESERVED_PREFIX):
+            yield Problem(
+                "track_label",
+                self.track_label,
+                f"is in the '{labels.RESERVED_PREFIX}' namespace, which Berth sets; "
+                "choose a key of your own such as 'track'",
+            )
+
+    @rule("track_label", "labels")
+    def _track_label_free(self) -> Iterator[Problem]:
+        key = self.track_label
+        if not key.startswith(labels.RESERVED_PREFIX) and key in self.labels:
+            yield Problem(
+                f"labels[{key!r}]",
+                self.labels[key],
+                "is the track label (track_label); each track sets it",
+            )
+
+    @rule("stable_value", "canary_value")
+    def _track_values(self) -> Iterator[Problem]:
+        if self.stable_value == self.canary_value:
             yield Problem(
                 "canary_value",
                 self.canary_value,
                 "must differ from stable_value (the tracks would select each other's pods)",
             )
 
-    def _split_rules(self, ok: Any) -> Iterator[Problem]:
-        if ok("canary", "canary_weight") and self.canary is None and self.canary_weight > 0:
+    @rule("canary", "canary_weight")
+    def _weight_needs_canary(self) -> Iterator[Problem]:
+        if self.canary is None and self.canary_weight > 0:
             yield Problem(
                 "canary_weight",
                 self.canary_weight,
                 "needs a canary track to send traffic to (set canary=CanaryTrack(...)), or use 0",
             )
-        if ok("canary", "promote") and self.canary is None and self.promote:
+
+    @rule("canary", "promote")
+    def _promote_needs_canary(self) -> Iterator[Problem]:
+        if self.canary is None and self.promote:
             yield Problem("promote", True, "needs a canary track to promote (set canary)")
-        if (
-            ok("replicas", "canary_weight", "promote")
-            and not self.promote
-            and 0 < self.canary_weight < 100
-            and self.replicas < 2
-        ):
+
+    @rule("replicas", "canary_weight", "promote")
+    def _enough_to_split(self) -> Iterator[Problem]:
+        if not self.promote and 0 < self.canary_weight < 100 and self.replicas < 2:
             yield Problem(
                 "replicas",
                 self.replicas,
@@ -349,6 +360,21 @@ def _service_rules(service: ServiceSpec) -> Iterator[Problem]:
             "service.headless",
             True,
             "cannot split traffic: a headless Service leaves the choice of pod to each client",
+        )
+
+
+def _router_port(
+    which: str,
+    router: HttpRouteSpec | NginxCanarySpec | None,
+    service: ServiceSpec,
+    container: Container,
+) -> Iterator[Problem]:
+    ports = _service_port_numbers(service, container)
+    if router is not None and router.port is not None and ports and router.port not in ports:
+        yield Problem(
+            f"{which}.port",
+            router.port,
+            f"is not a port of the Service ({', '.join(map(str, ports))})",
         )
 
 

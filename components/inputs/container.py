@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict, Unpack
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict, Unpack
 
-from components.errors import Problem
+from components.errors import SECRET, Problem
 from components.inputs import rules
 from components.inputs.base import (
     Spec,
@@ -15,6 +15,7 @@ from components.inputs.base import (
     instance_of,
     mapping_of,
     nested,
+    rule,
     spec,
     to_dict,
     to_tuple,
@@ -42,7 +43,9 @@ class ContainerPort(Spec):
 class SecretKeyRef(Spec):
     """An env value read from a key of an existing Secret: by reference, never by value."""
 
-    secret_name: pulumi.Input[str] = field(checks=[rules.known(rules.dns1123_subdomain)])
+    secret_name: pulumi.Input[str] = field(
+        checks=[rules.known(rules.dns1123_subdomain)], takes_output=True
+    )
     key: str = field(checks=[rules.config_key])
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
@@ -51,7 +54,9 @@ class SecretKeyRef(Spec):
 class ConfigMapKeyRef(Spec):
     """An env value read from a key of an existing ConfigMap."""
 
-    config_map_name: pulumi.Input[str] = field(checks=[rules.known(rules.dns1123_subdomain)])
+    config_map_name: pulumi.Input[str] = field(
+        checks=[rules.known(rules.dns1123_subdomain)], takes_output=True
+    )
     key: str = field(checks=[rules.config_key])
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
@@ -84,14 +89,22 @@ class Resources(Spec):
         default="256Mi", checks=[rules.optional(rules.memory_quantity)]
     )
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        for kind in ("cpu", "memory"):
-            request, limit = f"{kind}_request", f"{kind}_limit"
-            low, high = getattr(self, request), getattr(self, limit)
-            if ok(request, limit) and low is not None and high is not None:
-                low_q, high_q = rules.parse_quantity(low), rules.parse_quantity(high)
-                if low_q is not None and high_q is not None and low_q > high_q:
-                    yield Problem(request, low, f"must be less than or equal to {limit} ({high!r})")
+    @rule("cpu_request", "cpu_limit")
+    def _cpu_within_limit(self) -> Iterator[Problem]:
+        return _within_limit("cpu", self.cpu_request, self.cpu_limit)
+
+    @rule("memory_request", "memory_limit")
+    def _memory_within_limit(self) -> Iterator[Problem]:
+        return _within_limit("memory", self.memory_request, self.memory_limit)
+
+
+def _within_limit(kind: str, low: str | None, high: str | None) -> Iterator[Problem]:
+    if low is not None and high is not None:
+        low_q, high_q = rules.parse_quantity(low), rules.parse_quantity(high)
+        if low_q is not None and high_q is not None and low_q > high_q:
+            yield Problem(
+                f"{kind}_request", low, f"must be less than or equal to {kind}_limit ({high!r})"
+            )
 
 
 ProbeKind = Literal["http", "tcp", "exec", "grpc"]
@@ -143,15 +156,22 @@ class Probe(Spec):
     def exec(cls, *command: str, **timing: Unpack[ProbeTiming]) -> Probe:
         return cls(kind="exec", command=command, **timing)
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
+    @rule("port")
+    def _port_number_or_name(self) -> Iterator[Problem]:
         if self.port is not None and not (
             (rules.is_int(self.port) and rules.port_number(self.port) is None)
             or rules.port_name(self.port) is None
         ):
             yield Problem("port", self.port, "is not a port number (1..65535) or a port name")
-        if self.kind == "exec" and ok("kind", "command") and not self.command:
+
+    @rule("kind", "command")
+    def _exec_has_command(self) -> Iterator[Problem]:
+        if self.kind == "exec" and not self.command:
             yield Problem("command", self.command, "must name a command for an exec probe")
-        if self.kind == "http" and isinstance(self.path, str) and not self.path.startswith("/"):
+
+    @rule("kind", "path")
+    def _http_path(self) -> Iterator[Problem]:
+        if self.kind == "http" and not self.path.startswith("/"):
             yield Problem("path", self.path, "must start with '/'")
 
 
@@ -234,7 +254,8 @@ class Security(Spec):
         """The process runs as a user other than root (as far as the spec says)."""
         return self.run_as_non_root is True or self.run_as_user not in (None, 0)
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
+    @rule("seccomp_profile", "seccomp_localhost_profile")
+    def _localhost_profile(self) -> Iterator[Problem]:
         profile = self.seccomp_localhost_profile
         if self.seccomp_profile == "Localhost" and profile is None:
             yield Problem(
@@ -244,14 +265,46 @@ class Security(Spec):
             yield Problem(
                 "seccomp_localhost_profile", profile, "applies only to seccomp_profile 'Localhost'"
             )
-        if ok("writable_paths"):
-            for path in rules.duplicates(self.writable_paths):
-                yield Problem(
-                    "writable_paths", path, "is listed more than once (each path is one mount)"
-                )
+
+    @rule("writable_paths")
+    def _writable_paths_once(self) -> Iterator[Problem]:
+        for path in rules.duplicates(self.writable_paths):
+            yield Problem(
+                "writable_paths", path, "is listed more than once (each path is one mount)"
+            )
+
+    @rule("pod_security", "run_as_non_root")
+    def _restricted_non_root(self) -> Iterator[Problem]:
+        if self.pod_security == "restricted" and self.run_as_non_root is not True:
+            yield Problem("run_as_non_root", self.run_as_non_root, _FORBIDDEN)
+
+    @rule("pod_security", "run_as_user")
+    def _restricted_user(self) -> Iterator[Problem]:
+        if self.pod_security == "restricted" and self.run_as_user == 0:
+            yield Problem("run_as_user", 0, _FORBIDDEN)
+
+    @rule("pod_security", "allow_privilege_escalation")
+    def _restricted_escalation(self) -> Iterator[Problem]:
+        if self.pod_security == "restricted" and self.allow_privilege_escalation is not False:
+            yield Problem("allow_privilege_escalation", self.allow_privilege_escalation, _FORBIDDEN)
+
+    @rule("pod_security", "drop_capabilities", "add_capabilities")
+    def _capabilities(self) -> Iterator[Problem]:
         if self.pod_security == "restricted":
-            yield from self._restricted(ok)
-        if self.pod_security in ("restricted", "baseline") and ok("add_capabilities"):
+            if "ALL" not in self.drop_capabilities:
+                yield Problem(
+                    "drop_capabilities",
+                    self.drop_capabilities,
+                    "must include 'ALL' under Pod Security 'restricted' "
+                    "(set pod_security to allow it)",
+                )
+            if set(self.add_capabilities) - {"NET_BIND_SERVICE"}:
+                yield Problem(
+                    "add_capabilities",
+                    self.add_capabilities,
+                    "may only add 'NET_BIND_SERVICE' under Pod Security 'restricted'",
+                )
+        if self.pod_security in ("restricted", "baseline"):
             extra = [c for c in self.add_capabilities if c not in _BASELINE_CAPABILITIES]
             if extra:
                 yield Problem(
@@ -259,30 +312,14 @@ class Security(Spec):
                     self.add_capabilities,
                     f"adds {extra!r}, which Pod Security '{self.pod_security}' forbids",
                 )
-        if ok("sysctls", "pod_security"):
-            yield from self._sysctl_rules()
 
-    def _restricted(self, ok: Any) -> Iterator[Problem]:
-        forbidden = "is forbidden by Pod Security 'restricted' (set pod_security to allow it)"
-        if self.run_as_non_root is not True and ok("run_as_non_root"):
-            yield Problem("run_as_non_root", self.run_as_non_root, forbidden)
-        if self.run_as_user == 0:
-            yield Problem("run_as_user", 0, forbidden)
-        if self.allow_privilege_escalation is not False and ok("allow_privilege_escalation"):
-            yield Problem("allow_privilege_escalation", self.allow_privilege_escalation, forbidden)
-        if ok("drop_capabilities") and "ALL" not in self.drop_capabilities:
-            yield Problem("drop_capabilities", self.drop_capabilities, "must include 'ALL' under "
-                          "Pod Security 'restricted' (set pod_security to allow it)")  # fmt: skip
-        if ok("add_capabilities") and set(self.add_capabilities) - {"NET_BIND_SERVICE"}:
-            yield Problem(
-                "add_capabilities",
-                self.add_capabilities,
-                "may only add 'NET_BIND_SERVICE' under Pod Security 'restricted'",
-            )
-        if self.seccomp_profile == "Unconfined":
-            yield Problem("seccomp_profile", self.seccomp_profile, forbidden)
+    @rule("pod_security", "seccomp_profile")
+    def _restricted_seccomp(self) -> Iterator[Problem]:
+        if self.pod_security == "restricted" and self.seccomp_profile == "Unconfined":
+            yield Problem("seccomp_profile", self.seccomp_profile, _FORBIDDEN)
 
-    def _sysctl_rules(self) -> Iterator[Problem]:
+    @rule("pod_security", "sysctls")
+    def _sysctls_allowed(self) -> Iterator[Problem]:
         if self.pod_security != "privileged":
             for name in sorted(set(self.sysctls) - set(rules.SAFE_SYSCTLS)):
                 yield Problem(
@@ -299,6 +336,9 @@ class Security(Spec):
                 start,
                 "is not a port number (0..65535)",
             )
+
+
+_FORBIDDEN = "is forbidden by Pod Security 'restricted' (set pod_security to allow it)"
 
 
 def _port_start(value: object) -> int | None:
@@ -356,10 +396,17 @@ class Container(Spec):
         checks=[each(instance_of(ContainerPort, what="a ContainerPort"))],
     )
     env: Mapping[str, EnvValue] = field(
-        factory=dict, converter=to_dict, checks=[mapping_of(rules.env_name, env_value)]
+        factory=dict,
+        converter=to_dict,
+        checks=[mapping_of(rules.env_name, env_value)],
+        takes_output=True,
     )
     secret_env: Mapping[str, pulumi.Input[str]] = field(
-        factory=dict, converter=to_dict, checks=[mapping_of(_secret_env_name, _secret_env_value)]
+        factory=dict,
+        converter=to_dict,
+        checks=[mapping_of(_secret_env_name, _secret_env_value)],
+        secret=True,
+        takes_output=True,
     )
     resources: Resources = nested(factory=Resources)
     readiness_probe: Probe | None = nested(Probe, default=None)
@@ -367,40 +414,52 @@ class Container(Spec):
     startup_probe: Probe | None = nested(Probe, default=None)
     security: Security = nested(factory=Security)
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if ok("ports"):
-            yield from self._port_rules()
-        if ok("ports", "security"):
-            yield from self._low_port_rules()
-        if ok("env", "secret_env"):
-            for name in sorted(set(self.env) & set(self.secret_env)):
-                yield Problem(f"secret_env[{name!r}]", "<secret>", "is also set in env")
-        if ok("secret_env"):
-            # Known values only: an Output's size is the API server's to check.
-            size = rules.byte_size({k: v for k, v in self.secret_env.items() if isinstance(v, str)})
-            if size > rules.DATA_SIZE_LIMIT:
-                yield Problem("secret_env", size, rules.DATA_SIZE_TEXT)
-        if ok("env", "command", "args"):
-            # The container's text alone, before any other field: more than etcd stores.
-            text = [
-                *self.command,
-                *self.args,
-                *self.env,
-                *(v for v in self.env.values() if isinstance(v, str)),
-            ]
-            size = sum(len(rules.utf8(t)) for t in text)
-            if size > rules.OBJECT_SIZE_LIMIT:
-                yield Problem("env", size, rules.OBJECT_SIZE_TEXT)
-        for which in ("liveness_probe", "startup_probe"):
-            probe = getattr(self, which)
-            if isinstance(probe, Probe) and probe.success_threshold != 1:
-                yield Problem(f"{which}.success_threshold", probe.success_threshold, "must be 1")
-        if ok("ports"):
-            for which in ("readiness_probe", "liveness_probe", "startup_probe"):
-                probe = getattr(self, which)
-                if isinstance(probe, Probe) and probe.kind != "exec":
-                    yield from self._probe_port(which, probe)
+    @rule("env", "secret_env")
+    def _env_set_once(self) -> Iterator[Problem]:
+        for name in sorted(set(self.env) & set(self.secret_env)):
+            yield Problem(f"secret_env[{name!r}]", SECRET, "is also set in env")
 
+    @rule("secret_env")
+    def _secret_env_fits(self) -> Iterator[Problem]:
+        # Known values only: an Output's size is the API server's to check.
+        size = rules.byte_size({k: v for k, v in self.secret_env.items() if isinstance(v, str)})
+        if size > rules.DATA_SIZE_LIMIT:
+            yield Problem("secret_env", size, rules.DATA_SIZE_TEXT)
+
+    @rule("env", "command", "args")
+    def _text_fits(self) -> Iterator[Problem]:
+        # The container's text alone, before any other field: more than etcd stores.
+        text = [
+            *self.command,
+            *self.args,
+            *self.env,
+            *(v for v in self.env.values() if isinstance(v, str)),
+        ]
+        size = sum(len(rules.utf8(t)) for t in text)
+        if size > rules.OBJECT_SIZE_LIMIT:
+            yield Problem("env", size, rules.OBJECT_SIZE_TEXT)
+
+    @rule("liveness_probe")
+    def _liveness_threshold(self) -> Iterator[Problem]:
+        return _success_threshold_one("liveness_probe", self.liveness_probe)
+
+    @rule("startup_probe")
+    def _startup_threshold(self) -> Iterator[Problem]:
+        return _success_threshold_one("startup_probe", self.startup_probe)
+
+    @rule("ports", "readiness_probe")
+    def _readiness_port(self) -> Iterator[Problem]:
+        return self._probe_port("readiness_probe", self.readiness_probe)
+
+    @rule("ports", "liveness_probe")
+    def _liveness_port(self) -> Iterator[Problem]:
+        return self._probe_port("liveness_probe", self.liveness_probe)
+
+    @rule("ports", "startup_probe")
+    def _startup_port(self) -> Iterator[Problem]:
+        return self._probe_port("startup_probe", self.startup_probe)
+
+    @rule("ports")
     def _port_rules(self) -> Iterator[Problem]:
         names = [p.name for p in self.ports if p.name is not None]
         for name in rules.duplicates(names):
@@ -417,6 +476,7 @@ class Container(Spec):
                         "(each Service port needs a name)",
                     )
 
+    @rule("ports", "security")
     def _low_port_rules(self) -> Iterator[Problem]:
         sec = self.security
         start = _port_start(sec.sysctls.get(rules.UNPRIVILEGED_PORT_START))
@@ -434,7 +494,9 @@ class Container(Spec):
         """The container ports only root may bind by default (below 1024), lowest first."""
         return sorted(p.port for p in self.ports if p.port < rules.PRIVILEGED_PORTS_BELOW)
 
-    def _probe_port(self, which: str, probe: Probe) -> Iterator[Problem]:
+    def _probe_port(self, which: str, probe: Probe | None) -> Iterator[Problem]:
+        if probe is None or probe.kind == "exec":
+            return
         if probe.port is None and not self.ports:
             yield Problem(
                 f"{which}.port", None, "must be set: the container exposes no port to default to"
@@ -452,6 +514,11 @@ class Container(Spec):
             return probe.port
         first = self.ports[0]
         return first.name or first.port
+
+
+def _success_threshold_one(which: str, probe: Probe | None) -> Iterator[Problem]:
+    if probe is not None and probe.success_threshold != 1:
+        yield Problem(f"{which}.success_threshold", probe.success_threshold, "must be 1")
 
 
 def _port_names(ports: Sequence[ContainerPort]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from components import defaults
 from components.errors import Problem
@@ -21,6 +21,7 @@ from components.inputs.base import (
     field,
     instance_of,
     mapping_of,
+    rule,
     spec,
     to_dict,
     to_tuple,
@@ -91,9 +92,15 @@ class ExternalDatabaseArgs(AppArgs):
     )
     port: int | None = field(default=None, checks=[rules.optional(rules.port_number)])
     service_port: int | None = field(default=None, checks=[rules.optional(rules.port_number)])
-    username: pulumi.Input[str] | None = field(default=None, checks=[_secret_input])
-    password: pulumi.Input[str] | None = field(default=None, checks=[_secret_input])
-    database: pulumi.Input[str] | None = field(default=None, checks=[_secret_input])
+    username: pulumi.Input[str] | None = field(
+        default=None, checks=[_secret_input], secret=True, takes_output=True
+    )
+    password: pulumi.Input[str] | None = field(
+        default=None, checks=[_secret_input], secret=True, takes_output=True
+    )
+    database: pulumi.Input[str] | None = field(
+        default=None, checks=[_secret_input], secret=True, takes_output=True
+    )
     url_options: Mapping[str, str] = field(
         factory=dict,
         converter=to_dict,
@@ -122,24 +129,21 @@ class ExternalDatabaseArgs(AppArgs):
         first = ipaddress.ip_address(self.addresses[0])
         return "IPv4" if first.version == 4 else "IPv6"
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        yield from super()._relations(ok)
-        if ok("host", "addresses"):
-            if self.host is None and not self.addresses:
-                yield Problem(
-                    "host", None, "or addresses must be set (a DNS name, or one or more IPs)"
-                )
-            elif self.host is not None and self.addresses:
-                yield Problem(
-                    "addresses",
-                    self.addresses,
-                    "cannot be set together with host (give a DNS name or IPs, not both)",
-                )
-        if ok("addresses"):
-            yield from self._address_rules()
+    @rule("host", "addresses")
+    def _host_or_addresses(self) -> Iterator[Problem]:
+        if self.host is None and not self.addresses:
+            yield Problem("host", None, "or addresses must be set (a DNS name, or one or more IPs)")
+        elif self.host is not None and self.addresses:
+            yield Problem(
+                "addresses",
+                self.addresses,
+                "cannot be set together with host (give a DNS name or IPs, not both)",
+            )
+
+    @rule("host", "service_port", "port", "engine")
+    def _alias_maps_no_port(self) -> Iterator[Problem]:
         if (
-            ok("host", "service_port", "port")
-            and self.host is not None
+            self.host is not None
             and self.service_port is not None
             and self.service_port != self.target_port
         ):
@@ -150,6 +154,7 @@ class ExternalDatabaseArgs(AppArgs):
                 "Service is a DNS alias and cannot map ports (give addresses to map them)",
             )
 
+    @rule("addresses")
     def _address_rules(self) -> Iterator[Problem]:
         bad = False
         for i, address in enumerate(self.addresses):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from components import defaults
 from components.errors import Problem
@@ -15,6 +15,7 @@ from components.inputs.base import (
     instance_of,
     mapping_of,
     nested,
+    rule,
     spec,
     to_dict,
     tuple_of,
@@ -149,9 +150,8 @@ class Metric(Spec):
             selector=selector or {},
         )
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if not ok("type"):
-            return
+    @rule("type", "value", "average_value")
+    def _target(self) -> Iterator[Problem]:
         if self.type == "Pods":
             if self.value is not None:
                 yield Problem(
@@ -165,6 +165,9 @@ class Metric(Spec):
             yield Problem("average_value", self.average_value, "cannot be set together with value")
         elif self.value is None and self.average_value is None:
             yield Problem("value", None, f"or average_value must be set for an {self.type} metric")
+
+    @rule("type", "described_object")
+    def _described_object(self) -> Iterator[Problem]:
         if self.type == "Object" and self.described_object is None:
             yield Problem(
                 "described_object", None, "must be set for an Object metric (the object measured)"
@@ -198,13 +201,17 @@ class Autoscaling(Spec):
     )
     behavior: ScalingBehavior | None = nested(ScalingBehavior, default=None)
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if ok("min_replicas", "max_replicas") and self.max_replicas < self.min_replicas:
+    @rule("min_replicas", "max_replicas")
+    def _range(self) -> Iterator[Problem]:
+        if self.max_replicas < self.min_replicas:
             yield Problem(
                 "max_replicas",
                 self.max_replicas,
                 f"must be greater than or equal to min_replicas ({self.min_replicas})",
             )
+
+    @rule("cpu_utilization", "memory_utilization", "metrics")
+    def _a_target(self) -> Iterator[Problem]:
         if self.cpu_utilization is None and self.memory_utilization is None and not self.metrics:
             yield Problem(
                 "cpu_utilization",
@@ -232,12 +239,16 @@ class DisruptionBudget(Spec):
         default="AlwaysAllow", checks=[rules.one_of("AlwaysAllow", "IfHealthyBudget")]
     )
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
+    @rule("max_unavailable", "min_available")
+    def _one_of_both(self) -> Iterator[Problem]:
         if self.max_unavailable is not None and self.min_available is not None:
             yield Problem(
                 "min_available", self.min_available, "cannot be set together with max_unavailable"
             )
-        if ok("max_unavailable") and rules.is_zero(self.max_unavailable):
+
+    @rule("max_unavailable")
+    def _evictions_possible(self) -> Iterator[Problem]:
+        if rules.is_zero(self.max_unavailable):
             yield Problem(
                 "max_unavailable",
                 self.max_unavailable,
@@ -308,22 +319,25 @@ class DeploymentSpec(Spec):
         """The fewest pods this Deployment runs when healthy (autoscaler floor or replicas)."""
         return self.autoscaling.min_replicas if self.autoscaling else self.replicas
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        if ok("progress_deadline_seconds", "min_ready_seconds") and (
-            self.progress_deadline_seconds <= self.min_ready_seconds
-        ):
+    @rule("progress_deadline_seconds", "min_ready_seconds")
+    def _deadline(self) -> Iterator[Problem]:
+        if self.progress_deadline_seconds <= self.min_ready_seconds:
             yield Problem(
                 "progress_deadline_seconds",
                 self.progress_deadline_seconds,
                 f"must be greater than min_ready_seconds ({self.min_ready_seconds})",
             )
+
+    @rule("strategy", "max_surge", "max_unavailable")
+    def _rolling(self) -> Iterator[Problem]:
         if self.strategy == "Recreate":
-            for name in ("max_surge", "max_unavailable"):
-                if getattr(self, name) is not None:
-                    yield Problem(
-                        name, getattr(self, name), "applies only to strategy 'RollingUpdate'"
-                    )
-        elif ok("strategy", "max_surge", "max_unavailable"):
+            for name, value in (
+                ("max_surge", self.max_surge),
+                ("max_unavailable", self.max_unavailable),
+            ):
+                if value is not None:
+                    yield Problem(name, value, "applies only to strategy 'RollingUpdate'")
+        else:
             surge, unavailable = self.rolling
             if rules.is_zero(surge) and rules.is_zero(unavailable):
                 yield Problem(
@@ -334,8 +348,11 @@ class DeploymentSpec(Spec):
             percent = rules.percent_value(unavailable)
             if percent is not None and percent > 100:
                 yield Problem("max_unavailable", unavailable, "must not be more than '100%'")
+
+    @rule("disruption_budget", "replicas", "autoscaling")
+    def _budget_allows_evictions(self) -> Iterator[Problem]:
         budget = self.disruption_budget
-        if ok("disruption_budget", "replicas", "autoscaling") and budget is not None:
+        if budget is not None:
             floor = self.min_pods
             if rules.is_int(budget.min_available) and budget.min_available >= floor:  # type: ignore[operator]
                 yield Problem(

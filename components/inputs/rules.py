@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
-Check = Callable[[Any], str | None]
+from components.errors import Problem
+
+# What a check finds: None when the value is fine, the text that completes
+# ``<path>: <value> <text>``, or problems inside the value (a list's items, a mapping's keys).
+Found: TypeAlias = str | Sequence[Problem] | None
+Check = Callable[[Any], Found]
 
 # What a check allows, for the API reference (docs/reference.md): set by the factories
 # below on the checks they build, as text or a function giving it (built on first use).
@@ -142,7 +147,7 @@ def within(low: int, high: int | None = None) -> Check:
 
 
 def _bounded(low: int, high: int, what: str) -> Check:
-    def check(value: object) -> str | None:
+    def check(value: object) -> Found:
         allowed = within(low)(value)
         if allowed is None and value > high:  # type: ignore[operator]
             return f"is more than {high}, the largest {what}"
@@ -160,13 +165,13 @@ def int64(low: int) -> Check:
     return _bounded(low, INT64_MAX, "value of this field (int64)")
 
 
-def unix_id(value: object) -> str | None:
+def unix_id(value: object) -> Found:
     """A user or group ID: the API server allows 0..2^31-1 (IsValidUserID, IsValidGroupID)."""
     return _bounded(0, MAX_UID, "user or group ID")(value)
 
 
 def optional(check: Check) -> Check:
-    def maybe(value: object) -> str | None:
+    def maybe(value: object) -> Found:
         return None if value is None else check(value)
 
     return allowing(lambda: f"None, or {describe(check)}", maybe)
@@ -455,9 +460,10 @@ def duplicates(values: Iterable[object]) -> list[object]:
 
 
 def known(check: Check) -> Check:
-    """Check plain values now; a ``pulumi.Output`` is checked by the API server when known."""
+    """Check plain values now; a ``pulumi.Output`` is checked by the component once known
+    (``components/_known.py``)."""
 
-    def check_if_known(value: object) -> str | None:
+    def check_if_known(value: object) -> Found:
         if type(value).__name__ == "Output":
             return None
         return check(value)
@@ -489,6 +495,8 @@ def describe(check: Check) -> str:
     answer = check(_NotAValue())
     if answer is None:
         return "any value"
+    if not isinstance(answer, str):  # problems inside the value: the first says what is wrong
+        return answer[0].allowed if answer else "any value"
     return answer.removeprefix("is not ").removeprefix("is ")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from components import defaults
 from components.errors import Problem
@@ -14,6 +14,7 @@ from components.inputs.base import (
     field,
     instance_of,
     mapping_of,
+    rule,
     spec,
     to_dict,
     to_tuple,
@@ -38,7 +39,8 @@ class ServicePort(Spec):
     protocol: Protocol = field(default="TCP", checks=[rules.one_of(*PROTOCOLS)])
     node_port: int | None = field(default=None, checks=[rules.optional(rules.port_number)])
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
+    @rule("target_port")
+    def _target_port(self) -> Iterator[Problem]:
         target = self.target_port
         if target is not None and not (
             (rules.is_int(target) and rules.port_number(target) is None)
@@ -97,12 +99,11 @@ class ServiceSpec(Spec):
         default=False, checks=[instance_of(bool, what="a boolean")]
     )
     load_balancer_class: str | None = field(default=None, checks=[rules.optional(rules.label_key)])
-    # Each entry is checked in _relations, so a problem names its index.
     load_balancer_source_ranges: Sequence[str] = field(
-        default=(), converter=to_tuple, checks=[instance_of(tuple, what="a list")]
+        default=(), converter=to_tuple, checks=[each(rules.source_range)]
     )
     external_ips: Sequence[str] = field(
-        default=(), converter=to_tuple, checks=[instance_of(tuple, what="a list")]
+        default=(), converter=to_tuple, checks=[each(rules.unicast_ip)]
     )
     labels: Mapping[str, str] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(rules.label_key, rules.label_value)]
@@ -125,28 +126,26 @@ class ServiceSpec(Spec):
             return defaults.SESSION_AFFINITY_TIMEOUT
         return self.session_affinity_timeout
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        kind = self.type
-        exposed = kind in ("NodePort", "LoadBalancer")
-        for field_name, check in (
-            ("load_balancer_source_ranges", rules.source_range),
-            ("external_ips", rules.unicast_ip),
-        ):
-            if ok(field_name):
-                for i, item in enumerate(getattr(self, field_name)):
-                    if (allowed := check(item)) is not None:
-                        yield Problem(f"{field_name}[{i}]", item, allowed)
-        if self.headless and exposed:
-            yield Problem("headless", True, f"cannot be combined with type {kind!r}")
+    @rule("type", "headless")
+    def _headless(self) -> Iterator[Problem]:
+        if self.headless and self.type in ("NodePort", "LoadBalancer"):
+            yield Problem("headless", True, f"cannot be combined with type {self.type!r}")
+
+    @rule("session_affinity", "session_affinity_timeout")
+    def _affinity_timeout(self) -> Iterator[Problem]:
         if self.session_affinity_timeout is not None and self.session_affinity != "ClientIP":
             yield Problem(
                 "session_affinity_timeout",
                 self.session_affinity_timeout,
                 "applies only to session_affinity 'ClientIP'",
             )
+
+    @rule("type", "external_traffic_policy", "external_ips")
+    def _external_policy(self) -> Iterator[Problem]:
+        kind = self.type
         if (
             self.external_traffic_policy is not None
-            and not exposed
+            and kind not in ("NodePort", "LoadBalancer")
             and not (kind == "ClusterIP" and self.external_ips)
         ):
             yield Problem(
@@ -155,15 +154,21 @@ class ServiceSpec(Spec):
                 f"applies only to NodePort and LoadBalancer Services (this one is {kind!r}): "
                 "ClusterIP traffic never comes from outside the cluster",
             )
+
+    @rule("type", "external_traffic_policy", "health_check_node_port")
+    def _health_check_port(self) -> Iterator[Problem]:
         if self.health_check_node_port is not None and not (
-            kind == "LoadBalancer" and self.external_traffic_policy == "Local"
+            self.type == "LoadBalancer" and self.external_traffic_policy == "Local"
         ):
             yield Problem(
                 "health_check_node_port",
                 self.health_check_node_port,
                 "applies only to a LoadBalancer with external_traffic_policy 'Local'",
             )
-        if kind != "LoadBalancer":
+
+    @rule("type", "load_balancer_source_ranges", "load_balancer_class")
+    def _load_balancer_only(self) -> Iterator[Problem]:
+        if self.type != "LoadBalancer":
             if self.load_balancer_source_ranges:
                 yield Problem(
                     "load_balancer_source_ranges",
@@ -176,6 +181,9 @@ class ServiceSpec(Spec):
                     self.load_balancer_class,
                     "applies only to type 'LoadBalancer'",
                 )
+
+    @rule("publish_not_ready_addresses", "headless")
+    def _not_ready_addresses(self) -> Iterator[Problem]:
         if self.publish_not_ready_addresses and not self.headless:
             yield Problem(
                 "publish_not_ready_addresses",
@@ -183,27 +191,35 @@ class ServiceSpec(Spec):
                 "is meant for headless Services (peers discovering each other before ready); "
                 "on a normal Service it sends traffic to pods that are not ready",
             )
-        hints = self.annotations.get(TOPOLOGY_HINTS_ANNOTATION) if ok("annotations") else None
+
+    @rule("annotations", "topology_mode")
+    def _topology_annotations(self) -> Iterator[Problem]:
+        hints = self.annotations.get(TOPOLOGY_HINTS_ANNOTATION)
         if self.topology_mode is not None and hints is not None and hints != self.topology_mode:
             yield Problem(
                 f"annotations[{TOPOLOGY_HINTS_ANNOTATION!r}]",
                 hints,
                 f"disagrees with topology_mode ({self.topology_mode!r})",
             )
-        if ok("annotations") and TOPOLOGY_MODE_ANNOTATION in self.annotations:
+        if TOPOLOGY_MODE_ANNOTATION in self.annotations:
             yield Problem(
                 f"annotations[{TOPOLOGY_MODE_ANNOTATION!r}]",
                 self.annotations[TOPOLOGY_MODE_ANNOTATION],
                 "is set through topology_mode",
             )
+
+    @rule("topology_mode", "traffic_distribution")
+    def _one_routing_mechanism(self) -> Iterator[Problem]:
         if self.topology_mode is not None and self.traffic_distribution is not None:
             yield Problem(
                 "topology_mode",
                 self.topology_mode,
                 "cannot be combined with traffic_distribution (choose one routing mechanism)",
             )
-        if ok("ports", "node_port_range", "type"):
-            yield from self._port_rules(exposed)
+
+    @rule("ports", "node_port_range", "type")
+    def _ports(self) -> Iterator[Problem]:
+        return self._port_rules(self.type in ("NodePort", "LoadBalancer"))
 
     def _port_rules(self, exposed: bool) -> Iterator[Problem]:
         if len(self.ports) > 1:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from components.errors import Problem
 from components.inputs import rules
 from components.inputs.app import AppArgs, annotation_rules
-from components.inputs.base import field, from_mapping, instance_of, nested, spec, validate
+from components.inputs.base import field, from_mapping, instance_of, nested, rule, spec, validate
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
 from components.inputs.service import ServiceSpec
@@ -32,13 +31,18 @@ class WebAppArgs(AppArgs):
     def __attrs_post_init__(self) -> None:
         validate(self)
 
-    def _relations(self, ok: Any) -> Iterator[Problem]:
-        yield from super()._relations(ok)
-        if ok("container", "deployment"):
-            yield from workload_rules(self.container, self.deployment)
-        if ok("container", "service") and self.service is not None:
+    @rule("container", "deployment")
+    def _workload(self) -> Iterator[Problem]:
+        return workload_rules(self.container, self.deployment)
+
+    @rule("container", "service")
+    def _service_ports(self) -> Iterator[Problem]:
+        if self.service is not None:
             yield from service_port_rules(self.service, self.container)
-        if ok("annotations", "service") and self.service is not None:
+
+    @rule("annotations", "service")
+    def _service_annotations_fit(self) -> Iterator[Problem]:
+        if self.service is not None:
             yield from service_annotation_rules(self.annotations, self.service)
 
 

@@ -26,6 +26,7 @@ from components.manifests.meta import (
     fixed_keys,
     image_warnings,
     names_for,
+    secret_env_warnings,
     version_of,
     with_version,
 )
@@ -353,6 +354,7 @@ def canary_warnings(plan: CanaryPlan) -> list[str]:
         images["canary.image"] = args.canary.image
     found = image_warnings(images)
     found.extend(security_warnings(args.container))
+    found += secret_env_warnings(args.container.secret_env, "container.secret_env")
     if not split.exact:
         text = (
             f"canary_weight {split.requested}% cannot be met with {split.total} pods: the "

@@ -11,6 +11,7 @@ import attrs
 from components import defaults, labels
 from components.errors import Problem, SpecError
 from components.inputs import rules
+from components.inputs.container import SecretKeyRef
 from components.inputs.database import ExternalDatabaseArgs
 from components.inputs.service import ServicePort, ServiceSpec
 from components.manifests.meta import (
@@ -152,6 +153,18 @@ def env_keys(args: ExternalDatabaseArgs, prefix: str) -> dict[str, str]:
             "ExternalDatabase.env_refs",
         )
     return names
+
+
+def env_refs(
+    plan: DatabasePlan, prefix: str, secret_name: pulumi.Input[str] | None = None
+) -> dict[str, SecretKeyRef]:
+    """Env vars that read the connection from the credentials Secret (``secret_name``,
+    default: the name the plan gives it, known before anything is registered)."""
+    name = plan.names.reference(CREDENTIALS_SUFFIX) if secret_name is None else secret_name
+    return {
+        env: SecretKeyRef(secret_name=name, key=key)
+        for env, key in env_keys(plan.args, prefix).items()
+    }
 
 
 def connection_url(

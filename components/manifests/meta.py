@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -117,6 +118,25 @@ def image_warnings(images: dict[str, str]) -> list[str]:
         for path, image in images.items()
         if (advice := rules.image_pinned(image)) is not None
     ]
+
+
+def plain_secret_warnings(credentials: dict[str, object]) -> list[str]:
+    """Advice for each credential (keyed by its field path) given as a plain string.
+
+    Pulumi encrypts a value in the state and hides it in its output only when it knows
+    the value is a secret; a plain string in a program or a stack file is not one.
+    """
+    return [
+        f"{path}: a plain string is given where a secret belongs; read it with "
+        "config.require_secret(...) or wrap it in pulumi.Output.secret(...) so that Pulumi "
+        "encrypts it in the state and never prints it"
+        for path, value in credentials.items()
+        if isinstance(value, str)
+    ]
+
+
+def secret_env_warnings(secret_env: Mapping[str, object], path: str) -> list[str]:
+    return plain_secret_warnings({f"{path}[{name!r}]": v for name, v in secret_env.items()})
 
 
 def common_labels(identity: Identity, args: AppArgs) -> dict[str, str]:
