@@ -19,6 +19,11 @@ class _Shown:
         return self.text
 
 
+def stand_in(text: str) -> object:
+    """A value for a :class:`Problem` that prints as ``text``, never as what it replaced."""
+    return _Shown(text)
+
+
 # What a secret field's value, or anything given as a Pulumi secret, prints as.
 SECRET: Final = _Shown("[secret]")
 # The value of a required setting that was not given.

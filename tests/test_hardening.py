@@ -464,3 +464,28 @@ def test_a_plain_database_password_is_warned_about(pulumi_harness: PulumiHarness
     assert warning.startswith("password: a plain string is given where a secret belongs")
     assert "config.require_secret" in warning
     assert MARKER not in warning
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        [{"image": "shop:1", "secret_env": {"KEY": "hunter2-marker"}}],
+        {"spec": {"image": "shop:1", "secret_env": {"KEY": "hunter2-marker"}}},
+        ("shop:1", ["hunter2-marker"]),
+    ],
+    ids=["list", "mapping", "tuple"],
+)
+def test_a_secret_inside_a_value_of_the_wrong_shape_is_never_shown(wrong: object) -> None:
+    # The value was meant for a Container, whose secret_env it carries; a list or mapping
+    # in the wrong place is shown by its shape, because nothing says which part is secret.
+    with pytest.raises(SpecError) as error:
+        WebAppArgs(container=wrong)  # type: ignore[arg-type]
+    message = str(error.value)
+    assert "hunter2-marker" not in message
+    if isinstance(wrong, dict):  # read as a Container's settings: the unknown key is named only
+        assert "container.spec: is not a setting of Container" in message
+    else:
+        assert message.splitlines()[1].strip().startswith("container: <a list of 2 items>") or (
+            message.splitlines()[1].strip() == "container: <a list of 1 item> is not a Container"
+        )
+        assert message.splitlines()[1].endswith("is not a Container")

@@ -32,7 +32,7 @@ from typing import (
 
 import attrs
 
-from components.errors import HIDDEN, MISSING, SECRET, Problem, SpecError, key_path, show
+from components.errors import HIDDEN, MISSING, SECRET, Problem, SpecError, key_path, show, stand_in
 from components.inputs.rules import Check, Found, allowing, describe, is_int, optional
 
 _CHECKS = "berth_checks"
@@ -323,7 +323,7 @@ def _field_problems(cls: type, declared: _Declared, value: object) -> list[Probl
         for check in declared.checks:
             allowed = check(value)
             if allowed:
-                found = _at("", value, allowed)
+                found = _at("", _shape_of(value) if isinstance(allowed, str) else value, allowed)
                 break
         else:
             if isinstance(value, Spec | tuple | dict):
@@ -331,6 +331,21 @@ def _field_problems(cls: type, declared: _Declared, value: object) -> list[Probl
     if declared.secret:
         found = [_redacted(p, value) for p in found]
     return found
+
+
+def _shape_of(value: object) -> object:
+    """A wrong value as a message shows it: a structure holding structures by its shape only.
+
+    It may hold anything, secrets of a setting it was meant for among them (a Container's
+    secret_env given inside a list), and the field's check cannot know which part is what.
+    """
+    if isinstance(value, Mapping | list | tuple):
+        items = value.values() if isinstance(value, Mapping) else value
+        if any(isinstance(item, Mapping | list | tuple | Spec) for item in items):
+            kind = "mapping" if isinstance(value, Mapping) else "list"
+            count = len(value)
+            return stand_in(f"<a {kind} of {count} item{'s' if count != 1 else ''}>")
+    return value
 
 
 def _redacted(problem: Problem, value: object) -> Problem:
