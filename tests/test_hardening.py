@@ -489,3 +489,20 @@ def test_a_secret_inside_a_value_of_the_wrong_shape_is_never_shown(wrong: object
             message.splitlines()[1].strip() == "container: <a list of 1 item> is not a Container"
         )
         assert message.splitlines()[1].endswith("is not a Container")
+
+
+def test_a_misspelt_keyword_is_a_spec_error_that_lists_the_settings() -> None:
+    with pytest.raises(SpecError) as error:
+        Container(imag="shop:1")  # type: ignore[call-arg]
+    assert str(error.value).splitlines()[1].strip() == (
+        "imag: is not a setting of Container (known: args, command, env, image, liveness_probe, "
+        "name, ports, readiness_probe, resources, secret_env, security, startup_probe, working_dir)"
+    )
+
+
+def test_a_positional_argument_is_a_spec_error_not_a_type_error() -> None:
+    with pytest.raises(SpecError) as error:
+        WebAppArgs("hunter2-marker")  # type: ignore[call-arg]
+    message = str(error.value)
+    assert "positional arguments: 1 given, but WebAppArgs takes each setting by name" in message
+    assert "hunter2-marker" not in message

@@ -145,8 +145,44 @@ def nested(
     frozen_default=True, kw_only_default=True, field_specifiers=(field, nested, attrs.field)
 )
 def spec(cls: _C) -> _C:
-    """Class decorator of every input class: frozen, keyword-only attrs, typed for checkers."""
-    return attrs.frozen(kw_only=True)(cls)
+    """Class decorator of every input class: frozen, keyword-only attrs, typed for checkers.
+
+    A misspelt keyword or a positional argument is a :class:`SpecError` that lists the
+    settings, as a misspelt config key is, rather than Python's ``TypeError``.
+    """
+    made: Any = attrs.frozen(kw_only=True)(cls)
+    generated = made.__init__
+    known = frozenset(a.alias for a in attrs.fields(made))
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if args or not known.issuperset(kwargs):
+            raise SpecError(_call_problems(made, args, kwargs, known), made.__name__)
+        generated(self, **kwargs)
+
+    __init__.__doc__ = generated.__doc__
+    __init__.__signature__ = inspect.signature(generated)  # type: ignore[attr-defined]
+    made.__init__ = __init__
+    return cast(_C, made)
+
+
+def _call_problems(
+    cls: type, args: tuple[Any, ...], kwargs: Mapping[str, Any], known: frozenset[str]
+) -> list[Problem]:
+    settings = ", ".join(sorted(known))
+    found = [
+        Problem(str(name), HIDDEN, f"is not a setting of {cls.__name__} (known: {settings})")
+        for name in kwargs
+        if name not in known
+    ]
+    if args:
+        found.append(
+            Problem(
+                "positional arguments",
+                stand_in(f"{len(args)} given,"),
+                f"but {cls.__name__} takes each setting by name (known: {settings})",
+            )
+        )
+    return found
 
 
 def rule(*reads: str) -> Callable[[_F], _F]:
