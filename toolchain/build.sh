@@ -27,7 +27,7 @@ case "${1:-}" in
   --check) # exit 0 iff every tool is already built for the current pins (prints nothing)
     d="$(berth_toolchain_dir)"
     for t in $BERTH_TOOLS; do
-      [ -f "$d/stamps/$t" ] || exit 1
+      grep -qx "key=$(berth_tool_key "$t")" "$d/stamps/$t" 2>/dev/null || exit 1
       for o in $(berth_tool_outputs "$t"); do [ -x "$d/bin/$o" ] || exit 1; done
     done
     [ -f "${PULUMI_HOME:-$BERTH_ROOT/.berth/pulumi-home}/.berth-provider-$(basename "$d")" ] || exit 1
@@ -59,10 +59,31 @@ tools=("$@")
 [ "${#tools[@]}" -gt 0 ] || read -r -a tools <<<"$BERTH_TOOLS"
 for t in "${tools[@]}"; do berth_tool_outputs "$t" >/dev/null || die "unknown tool '$t' (known: $BERTH_TOOLS)"; done
 
+# A tool's stamp records its own key (berth_tool_key) and how long its build took.
 is_built() {
   local t="$1" o
-  [ -f "$DIR/stamps/$t" ] || return 1
+  grep -qx "key=$(berth_tool_key "$t")" "$DIR/stamps/$t" 2>/dev/null || return 1
   for o in $(berth_tool_outputs "$t"); do [ -x "$BIN/$o" ] || return 1; done
+}
+
+# reuse_tool TOOL: take TOOL's binaries from another cache directory whose stamp has the
+# same tool key (hard links: same cache root), so a change to one tool rebuilds only it.
+reuse_tool() {
+  local t="$1" k o other
+  k="$(berth_tool_key "$t")"
+  for other in "$(berth_toolchain_cache_root)"/*/; do
+    other="${other%/}"
+    [ "$other" = "$DIR" ] && continue
+    grep -qx "key=$k" "$other/stamps/$t" 2>/dev/null || continue
+    for o in $(berth_tool_outputs "$t"); do [ -x "$other/bin/$o" ] || continue 2; done
+    for o in $(berth_tool_outputs "$t"); do
+      ln -f "$other/bin/$o" "$BIN/$o" 2>/dev/null || cp -f "$other/bin/$o" "$BIN/$o"
+    done
+    cp -f "$other/stamps/$t" "$DIR/stamps/$t"
+    log "$t: unchanged (key $k), taken from $other"
+    return 0
+  done
+  return 1
 }
 
 # step TOOL NAME CMD...: run one step with its output in the tool's log; time it; on
@@ -200,9 +221,10 @@ for t in "${tools[@]}"; do
     log "$t: up to date"
     continue
   fi
+  reuse_tool "$t" && continue
   t1=$SECONDS
   build_tool "$t"
-  echo "$((SECONDS - t1))" >"$DIR/stamps/$t"
+  printf 'key=%s\nseconds=%s\n' "$(berth_tool_key "$t")" "$((SECONDS - t1))" >"$DIR/stamps/$t"
   log "$t: built in $((SECONDS - t1))s"
   built=$((built + 1))
 done
