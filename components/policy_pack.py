@@ -65,7 +65,8 @@ def is_kubernetes(resource_type: str) -> bool:
 
 def plain(value: object) -> Any:
     """pulumi-policy's proxies (which raise on unknown values) as plain dicts and lists,
-    unknown values kept as the engine's sentinels for the rules to skip."""
+    unknown values kept as the engine's sentinels for the rules to skip, whole numbers as
+    ints."""
     if isinstance(value, Mapping):
         target: Any = value
         with contextlib.suppress(KeyError):
@@ -76,6 +77,10 @@ def plain(value: object) -> Any:
         with contextlib.suppress(TypeError, KeyError, IndexError):
             items = cast(Any, value)["__target"]
         return [plain(v) for v in items]
+    if isinstance(value, float) and value.is_integer():
+        # Props travel as a protobuf Struct, where every number is a double: 3 arrives as
+        # 3.0. A whole number was an integer in the program (a fraction stays a float).
+        return int(value)
     return value
 
 

@@ -1,7 +1,8 @@
 """Run Berth's policy pack (the real pulumi-policy objects) over what a harness recorded.
 
 The CLI hands a pack each resource's inputs with unknown values as the engine's sentinel
-strings, behind pulumi-policy's proxy that raises on reading one; this does the same.
+strings and every number as a float (a protobuf Struct), behind pulumi-policy's proxy that
+raises on reading an unknown value; this does the same.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def wire(value: Any) -> Any:
         return {k: wire(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [wire(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)  # a protobuf Struct holds every number as a double
     return value
 
 
