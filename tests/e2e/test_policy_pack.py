@@ -14,7 +14,10 @@ from tests.e2e.tools import ROOT, Cluster, Kube, Project
 
 pytestmark = pytest.mark.e2e
 PACK = ROOT / "policy"
-MANDATORY = sorted(r.name for r in (*RESOURCE_RULES, *STACK_RULES) if r.level == "mandatory")
+MANDATORY = sorted(
+    [r.name for r in RESOURCE_RULES if r.level == "mandatory"]
+    + [s.name for s in STACK_RULES if s.level == "mandatory"]
+)
 
 HEADER = """
 from pulumi_kubernetes.apps import v1 as apps
