@@ -22,7 +22,7 @@ from components.policy_pack import policies
 from components.testing import PulumiHarness
 from tests.catalogue import CATALOGUE
 from tests.policy_support import evaluate, stack_config
-from tests.test_stacks import STACKS, run_stack
+from tests.test_stacks import ROOT, STACKS, run_stack
 
 # --- a good raw Deployment, and what breaking one field does --------------------------
 
@@ -590,3 +590,9 @@ def test_a_component_inside_a_program_is_checked_like_raw_code(
     assert message.startswith(
         "Deployment shop: spec.template.spec.containers[0].image: 'registry.example.com/shop' has no tag"
     )
+
+
+def test_the_docs_list_every_policy_with_its_default_level() -> None:
+    page = (ROOT / "docs" / "policy-pack.md").read_text()
+    for p in policies():
+        assert f"| `{p.name}` | {p.enforcement_level.value} |" in page, p.name  # type: ignore[union-attr]
