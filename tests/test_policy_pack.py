@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import runpy
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from components.policy_pack import policies
 from components.testing import PulumiHarness
 from tests.catalogue import CATALOGUE
 from tests.policy_support import evaluate, stack_config
+from tests.test_consumer_example import CONSUMER, SHOP, ShopStackMocks
 from tests.test_stacks import ROOT, STACKS, run_stack
 
 # --- a good raw Deployment, and what breaking one field does --------------------------
@@ -596,3 +598,20 @@ def test_the_docs_list_every_policy_with_its_default_level() -> None:
     page = (ROOT / "docs" / "policy-pack.md").read_text()
     for p in policies():
         assert f"| `{p.name}` | {p.enforcement_level.value} |" in page, p.name  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
+def test_the_example_consumer_app_passes_the_pack_at_its_strictest(preview: bool) -> None:
+    with PulumiHarness(preview=preview, mocks=ShopStackMocks()) as harness:
+        harness.run(
+            lambda: runpy.run_path(str(CONSUMER / "__main__.py"), run_name="__main__"),
+            config={
+                "berth-consumer:namespace": "reports-dev",
+                "berth-consumer:shopStack": SHOP,
+            },
+            project="berth-consumer",
+            stack="dev",
+        )
+        assert harness.registry.of_type("kubernetes:apps/v1:Deployment")
+        result = evaluate(harness.registry, {"all": "mandatory"})
+        assert [v.message for v in result.violations] == []
