@@ -40,16 +40,13 @@ PACK_NAME: Final = "berth"
 
 _LEVELS: Final = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY}
 
-CONFIG_SCHEMA: Final = PolicyConfigSchema(
-    properties={
-        "exceptions": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Objects this policy allows: 'Kind namespace/name', "
-            "'namespace/name', 'name' or the Pulumi resource name.",
-        }
-    }
-)
+_EXCEPTIONS: Final = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "Objects this policy allows: 'Kind namespace/name', "
+    "'namespace/name', 'name' or the Pulumi resource name.",
+}
+CONFIG_SCHEMA: Final = PolicyConfigSchema(properties={"exceptions": _EXCEPTIONS})
 
 
 def kind_of(resource_type: str) -> str:
@@ -159,16 +156,18 @@ def stack_objects(args: StackValidationArgs) -> tuple[list[pr.StackObject], dict
 def stack_policy(rule: pr.StackRule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         objects, resources = stack_objects(args)
-        allowed = _exceptions(args.get_config())
+        config = args.get_config()
+        allowed = _exceptions(config)
         skipped: list[str] = []
-        for o, problem in rule.check(objects):
-            r = resources[id(o)]
-            if _names(o.kind, o.manifest, r.name) & allowed:
+        for o, problem in rule.check(objects, config):
+            r = resources.get(id(o))  # None: an object the stack lacks (a namespace)
+            logical = r.name if r is not None else o.label
+            if _names(o.kind, o.manifest, logical) & allowed:
                 continue
             if pr.is_skipped(problem):
                 skipped.append(_skip_reason(o.label, [problem]))
             else:
-                report_violation(message(o.label, problem), r.urn)
+                report_violation(message(o.label, problem), None if r is None else r.urn)
         if skipped:
             args.not_applicable("; ".join(skipped))
 
@@ -177,7 +176,7 @@ def stack_policy(rule: pr.StackRule) -> StackValidationPolicy:
         description=rule.description,
         validate=validate,
         enforcement_level=_LEVELS[rule.level],
-        config_schema=CONFIG_SCHEMA,
+        config_schema=PolicyConfigSchema(properties={"exceptions": _EXCEPTIONS, **rule.settings}),
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 from pulumi_kubernetes.apps import v1 as apps
 from pulumi_kubernetes.core import v1 as core
 from pulumi_kubernetes.meta import v1 as meta
+from pulumi_kubernetes.networking import v1 as networking
 from pulumi_kubernetes.policy import v1 as policy_v1
 
 from components.errors import Problem
@@ -373,6 +374,38 @@ def test_stack_rules() -> None:
     twin = copy.deepcopy(web)
     twin["metadata"]["name"] = "web-2"
     assert len(pr.shared_selectors(objects(web, twin))) == 2
+
+
+def test_a_namespace_the_stack_asks_to_isolate_needs_a_networkpolicy_for_all_pods(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    def program() -> None:
+        core.Namespace("shop", metadata={"name": "shop"})
+        networking.NetworkPolicy(
+            "only-web",
+            metadata={"name": "only-web", "namespace": "shop"},
+            spec={"podSelector": {"matchLabels": LABELS}, "policyTypes": ["Ingress"]},
+        )
+
+    pulumi_harness.run(program)
+    config = {"berth-network-isolation": {"namespaces": ["shop", "payments"]}}
+    result = evaluate(pulumi_harness.registry, config)
+    assert result.of("berth-network-isolation") == [
+        f"Namespace {ns}: metadata.name: '{ns}' asks for network isolation (the pack's config), "
+        "but no NetworkPolicy of the stack selects all its pods (spec.podSelector: {})"
+        for ns in ("shop", "payments")
+    ]
+    assert evaluate(pulumi_harness.registry).of("berth-network-isolation") == []  # not asked
+
+
+def test_a_default_deny_networkpolicy_isolates_its_namespace() -> None:
+    deny = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny", "namespace": "shop"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+    assert pr.network_isolation(objects(deny), {"namespaces": ["shop"]}) == []
+    assert len(pr.network_isolation(objects(deny), {"namespaces": ["other"]})) == 1
 
 
 def test_every_policy_has_a_name_description_and_default_level() -> None:

@@ -964,12 +964,67 @@ def shared_selectors(objects: Sequence[StackObject]) -> list[StackFinding]:
     return out
 
 
+def network_isolation(
+    objects: Sequence[StackObject], config: Mapping[str, Any]
+) -> list[StackFinding]:
+    """Each namespace the stack's pack config lists under ``namespaces`` has a NetworkPolicy
+    covering all its pods (``podSelector: {}``), so isolation is not left to chance."""
+    out: list[StackFinding] = []
+    for ns in config.get("namespaces") or ():
+        covered = any(
+            o.kind == "NetworkPolicy"
+            and o.namespace == ns
+            and not is_unknown(_get(o.manifest, "spec", "podSelector"))
+            and not _map(_get(o.manifest, "spec", "podSelector", "matchLabels"))
+            and not _list(_get(o.manifest, "spec", "podSelector", "matchExpressions"))
+            for o in objects
+        )
+        if covered:
+            continue
+        found = [
+            o
+            for o in objects
+            if o.kind == "Namespace" and _get(o.manifest, "metadata", "name") == ns
+        ]
+        namespace = (
+            found[0]
+            if found
+            else StackObject(f"Namespace {ns}", {"kind": "Namespace", "metadata": {"name": ns}})
+        )
+        out.append(
+            (
+                namespace,
+                Problem(
+                    "metadata.name",
+                    ns,
+                    "asks for network isolation (the pack's config), but no NetworkPolicy "
+                    "of the stack selects all its pods (spec.podSelector: {})",
+                ),
+            )
+        )
+    return out
+
+
+def _ignoring_config(
+    check: Callable[[Sequence[StackObject]], list[StackFinding]],
+) -> Callable[[Sequence[StackObject], Mapping[str, Any]], list[StackFinding]]:
+    def rule(objects: Sequence[StackObject], config: Mapping[str, Any]) -> list[StackFinding]:
+        return check(objects)
+
+    rule.__doc__, rule.__name__ = check.__doc__, check.__name__
+    return rule
+
+
 @attrs.frozen
 class StackRule:
+    """One stack policy; ``check`` also gets the policy's config from the pack's config."""
+
     name: str
     description: str
     level: Level
-    check: Callable[[Sequence[StackObject]], list[StackFinding]]
+    check: Callable[[Sequence[StackObject], Mapping[str, Any]], list[StackFinding]]
+    # JSON schema of the settings it reads from its config (besides "exceptions").
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 STACK_RULES: Final[tuple[StackRule, ...]] = (
@@ -977,25 +1032,39 @@ STACK_RULES: Final[tuple[StackRule, ...]] = (
         "berth-service-selects-pods",
         "Every Service with a selector matches a pod template in the stack.",
         "mandatory",
-        dangling_services,
+        _ignoring_config(dangling_services),
     ),
     StackRule(
         "berth-disruption-budget",
         "Deployments of more than one replica have a PodDisruptionBudget.",
         "mandatory",
-        missing_disruption_budgets,
+        _ignoring_config(missing_disruption_budgets),
     ),
     StackRule(
         "berth-disruption-budget-allows-drain",
         "No PodDisruptionBudget blocks every eviction.",
         "mandatory",
-        blocking_disruption_budgets,
+        _ignoring_config(blocking_disruption_budgets),
     ),
     StackRule(
         "berth-unique-selectors",
         "No two Deployments select the same pods.",
         "mandatory",
-        shared_selectors,
+        _ignoring_config(shared_selectors),
+    ),
+    StackRule(
+        "berth-network-isolation",
+        "Namespaces the stack's config names under 'namespaces' have a NetworkPolicy "
+        "covering all their pods.",
+        "mandatory",
+        network_isolation,
+        settings={
+            "namespaces": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Namespaces that must have a NetworkPolicy covering all their pods.",
+            }
+        },
     ),
 )
 
@@ -1010,7 +1079,9 @@ def describe_object(kind: str, manifest: Mapping[str, Any], logical: str) -> str
     )
 
 
-def all_problems(objects: Sequence[StackObject]) -> list[tuple[str, StackObject, Problem]]:
+def all_problems(
+    objects: Sequence[StackObject], config: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[tuple[str, StackObject, Problem]]:
     """Every rule's problems for a whole stack, as (rule name, object, problem): what a
     test asserts is empty for the manifests Berth builds."""
     out: list[tuple[str, StackObject, Problem]] = []
@@ -1019,5 +1090,5 @@ def all_problems(objects: Sequence[StackObject]) -> list[tuple[str, StackObject,
             if o.kind in r.kinds:
                 out += [(r.name, o, p) for p in r.check(o.manifest)]
     for s in STACK_RULES:
-        out += [(s.name, o, p) for o, p in s.check(objects)]
+        out += [(s.name, o, p) for o, p in s.check(objects, (config or {}).get(s.name, {}))]
     return out

@@ -3,6 +3,7 @@ toolchain's Python language host runs through RunPlugin."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
@@ -123,7 +124,12 @@ def test_preview_of_a_bad_raw_program_fails_naming_each_mandatory_violation(
     tmp_path_factory: pytest.TempPathFactory, tool_env: dict[str, str], cluster: Cluster
 ) -> None:
     project = raw_project(tmp_path_factory, tool_env, cluster, BAD)
-    result = project.preview("dev", "--policy-pack", str(PACK), check=False)
+    # The stack asks for its namespace to be isolated, and has no NetworkPolicy.
+    config = project.path / "policy-config.json"
+    config.write_text(json.dumps({"berth-network-isolation": {"namespaces": ["raw-policy"]}}))
+    result = project.preview(
+        "dev", "--policy-pack", str(PACK), "--policy-pack-config", str(config), check=False
+    )
     out = result.stdout + result.stderr
     assert result.returncode != 0, out[-3000:]
     found = violations(out)
