@@ -54,10 +54,13 @@ KUBECONFIG_PATH ?=
 PULUMI_CWD ?= $(CURDIR)
 BERTH_STACK = KUBECONFIG_PATH="$(KUBECONFIG_PATH)" PULUMI_CWD="$(PULUMI_CWD)" toolchain/stack.sh
 
-.PHONY: toolchain cluster cluster-down cluster-status preview up destroy move
+.PHONY: toolchain test-toolchain cluster cluster-down cluster-status preview up destroy move
 
 toolchain: ## build the pinned toolchain (pulumi, provider, kube-*, etcd, kwok) into the user cache
 	toolchain/build.sh
+
+test-toolchain: ## Go tests of Berth's Python language host (RunPlugin for policy packs, plugin venvs)
+	cd toolchain/modules/pulumi-language-python && GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" go test -count=1 ./...
 
 cluster: toolchain ## start the local control plane (idempotent); kubeconfig in .berth/kubeconfig
 	source toolchain/env.sh && cluster/berth-cluster up

@@ -27,7 +27,7 @@ case "${1:-}" in
   --check) # exit 0 iff every tool is already built for the current pins (prints nothing)
     d="$(berth_toolchain_dir)"
     for t in $BERTH_TOOLS; do
-      [ -f "$d/stamps/$t" ] || exit 1
+      grep -qx "key=$(berth_tool_key "$t")" "$d/stamps/$t" 2>/dev/null || exit 1
       for o in $(berth_tool_outputs "$t"); do [ -x "$d/bin/$o" ] || exit 1; done
     done
     [ -f "${PULUMI_HOME:-$BERTH_ROOT/.berth/pulumi-home}/.berth-provider-$(basename "$d")" ] || exit 1
@@ -59,10 +59,69 @@ tools=("$@")
 [ "${#tools[@]}" -gt 0 ] || read -r -a tools <<<"$BERTH_TOOLS"
 for t in "${tools[@]}"; do berth_tool_outputs "$t" >/dev/null || die "unknown tool '$t' (known: $BERTH_TOOLS)"; done
 
+# A tool's stamp records its own key (berth_tool_key) and how long its build took.
 is_built() {
   local t="$1" o
-  [ -f "$DIR/stamps/$t" ] || return 1
+  grep -qx "key=$(berth_tool_key "$t")" "$DIR/stamps/$t" 2>/dev/null || return 1
   for o in $(berth_tool_outputs "$t"); do [ -x "$BIN/$o" ] || return 1; done
+}
+
+# reuse_tool TOOL: take TOOL's binaries from another cache directory whose stamp has the
+# same tool key (hard links: same cache root), so a change to one tool rebuilds only it.
+reuse_tool() {
+  local t="$1" k o other
+  k="$(berth_tool_key "$t")"
+  for other in "$(berth_toolchain_cache_root)"/*/; do
+    other="${other%/}"
+    [ "$other" = "$DIR" ] && continue
+    grep -qx "key=$k" "$other/stamps/$t" 2>/dev/null || continue
+    for o in $(berth_tool_outputs "$t"); do [ -x "$other/bin/$o" ] || continue 2; done
+    for o in $(berth_tool_outputs "$t"); do
+      ln -f "$other/bin/$o" "$BIN/$o" 2>/dev/null || cp -f "$other/bin/$o" "$BIN/$o"
+    done
+    cp -f "$other/stamps/$t" "$DIR/stamps/$t"
+    log "$t: unchanged (key $k), taken from $other"
+    return 0
+  done
+  return 1
+}
+
+# legacy_key SRC: the key a toolchain tree at SRC had before per-tool keys (a hash of the
+# whole tree); cache directories built then are named by it and their stamps hold no key.
+legacy_key() {
+  {
+    echo "go=$(go env GOVERSION 2>/dev/null || echo none) goos=$(go env GOOS 2>/dev/null)/$(go env GOARCH 2>/dev/null)"
+    (cd "$1" && find versions.env build.sh lib.sh gen-provider-embed.py modules \
+        -type f \( -name '*.env' -o -name '*.sh' -o -name '*.py' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.go' \) \
+        -print | LC_ALL=C sort | while read -r f; do echo "== $f"; cat "$f"; done)
+  } | sha256sum | cut -c1-12
+}
+
+# reuse_legacy TOOL: take TOOL from a directory built before per-tool keys, when one of the
+# last commits that changed toolchain/ both names that directory (legacy_key of its tree)
+# and gives TOOL the same key as now: its binaries were built from the same inputs.
+reuse_legacy() {
+  local t="$1" k c tree old o
+  k="$(berth_tool_key "$t")"
+  git -C "$BERTH_ROOT" rev-parse --git-dir >/dev/null 2>&1 || return 1
+  for c in $(git -C "$BERTH_ROOT" log --format=%H -n 10 -- toolchain 2>/dev/null); do
+    tree="$DIR/work/legacy-$c"
+    if [ ! -d "$tree" ]; then
+      mkdir -p "$tree"
+      git -C "$BERTH_ROOT" archive "$c" toolchain | tar -x -C "$tree" || { rm -rf "$tree"; continue; }
+    fi
+    old="$(berth_toolchain_cache_root)/$(legacy_key "$tree/toolchain")"
+    [ -d "$old/bin" ] && [ -f "$old/stamps/$t" ] && ! grep -q '^key=' "$old/stamps/$t" || continue
+    [ "$(BERTH_TOOLCHAIN_SRC="$tree/toolchain" berth_tool_key "$t")" = "$k" ] || continue
+    for o in $(berth_tool_outputs "$t"); do [ -x "$old/bin/$o" ] || continue 2; done
+    for o in $(berth_tool_outputs "$t"); do
+      ln -f "$old/bin/$o" "$BIN/$o" 2>/dev/null || cp -f "$old/bin/$o" "$BIN/$o"
+    done
+    printf 'key=%s\nseconds=0\nfrom=%s (commit %s)\n' "$k" "$old" "$c" >"$DIR/stamps/$t"
+    log "$t: unchanged since commit ${c:0:12} (key $k), taken from $old"
+    return 0
+  done
+  return 1
 }
 
 # step TOOL NAME CMD...: run one step with its output in the tool's log; time it; on
@@ -200,9 +259,11 @@ for t in "${tools[@]}"; do
     log "$t: up to date"
     continue
   fi
+  reuse_tool "$t" && continue
+  reuse_legacy "$t" && continue
   t1=$SECONDS
   build_tool "$t"
-  echo "$((SECONDS - t1))" >"$DIR/stamps/$t"
+  printf 'key=%s\nseconds=%s\n' "$(berth_tool_key "$t")" "$((SECONDS - t1))" >"$DIR/stamps/$t"
   log "$t: built in $((SECONDS - t1))s"
   built=$((built + 1))
 done
@@ -218,4 +279,5 @@ fi
 } >"$DIR/manifest.env"
 ln -sfn "$KEY" "$(berth_toolchain_cache_root)/current"
 
+rm -rf "$DIR"/work/legacy-*
 log "done: $built tool(s) built in $((SECONDS - T0))s; bin: $BIN ($(du -sh "$DIR" | cut -f1) in cache dir)"

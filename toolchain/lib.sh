@@ -1,8 +1,7 @@
 # shellcheck shell=bash
 # Shared by toolchain/build.sh and toolchain/env.sh: where the toolchain cache lives.
-# The cache directory is keyed by a short hash of everything that decides what gets
-# built: the pins, the wrapper modules (go.mod, go.sum, Go sources), the build
-# scripts, and the Go version doing the build.
+# The cache directory is keyed by a short hash of the per-tool keys (berth_tool_key:
+# everything that decides one tool's binaries).
 
 BERTH_TOOLCHAIN_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BERTH_ROOT="$(cd "$BERTH_TOOLCHAIN_SRC/.." && pwd)"
@@ -21,14 +20,30 @@ berth_tool_outputs() {
   esac
 }
 
-berth_toolchain_key() {
-  local src="$BERTH_TOOLCHAIN_SRC"
+# berth_tool_key TOOL: what decides one tool's binaries: the Go version, the pins, its
+# wrapper module (go.mod, go.sum, non-test Go sources), its recipe in build.sh (its case
+# arm and gobuild()) and, for the provider, the schema generator. Tests, docs and the
+# other tools' modules are not in it, so editing the language host rebuilds the host only.
+berth_tool_key() {
+  local src="$BERTH_TOOLCHAIN_SRC" t="$1"
   {
+    echo "tool=$t outputs=$(berth_tool_outputs "$t")"
     echo "go=$(go env GOVERSION 2>/dev/null || echo none) goos=$(go env GOOS 2>/dev/null)/$(go env GOARCH 2>/dev/null)"
-    (cd "$src" && find versions.env build.sh lib.sh gen-provider-embed.py modules \
-        -type f \( -name '*.env' -o -name '*.sh' -o -name '*.py' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.go' \) \
+    echo "== versions.env"; cat "$src/versions.env"
+    echo "== recipe"
+    awk -v arm="    $t)" '$0 == arm {p=1} p {print} p && $0 == "      ;;" {exit}' "$src/build.sh"
+    awk '/^gobuild\(\) / {p=1} p {print} p && /^}/ {exit}' "$src/build.sh"
+    if [ "$t" = pulumi-resource-kubernetes ]; then echo "== gen-provider-embed.py"; cat "$src/gen-provider-embed.py"; fi
+    (cd "$src/modules/$t" && find . -type f \( -name go.mod -o -name go.sum -o \( -name '*.go' ! -name '*_test.go' \) \) \
         -print | LC_ALL=C sort | while read -r f; do echo "== $f"; cat "$f"; done)
   } | sha256sum | cut -c1-12
+}
+
+# The cache directory's key: the keys of all tools. A new directory takes every tool whose
+# own key is unchanged from another directory of the cache (build.sh: reuse_tool).
+berth_toolchain_key() {
+  local t
+  for t in $BERTH_TOOLS; do echo "$t=$(berth_tool_key "$t")"; done | sha256sum | cut -c1-12
 }
 
 berth_toolchain_cache_root() {

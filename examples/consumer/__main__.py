@@ -11,7 +11,15 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import Container, ContainerPort, Probe, WebApp, WebAppArgs
+from components import (
+    Container,
+    ContainerPort,
+    DeploymentSpec,
+    DisruptionBudget,
+    Probe,
+    WebApp,
+    WebAppArgs,
+)
 from components.cluster import cluster_provider
 
 
@@ -45,6 +53,8 @@ def main() -> None:
                 secret_env={"ORDERS_DB_URL": orders_url},
                 readiness_probe=Probe.http("/ready"),
             ),
+            # Two replicas (the default): a budget keeps one up through a node drain.
+            deployment=DeploymentSpec(disruption_budget=DisruptionBudget()),
         ),
         opts=pulumi.ResourceOptions(provider=provider, depends_on=[ns]),
     )

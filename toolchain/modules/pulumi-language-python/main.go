@@ -9,10 +9,11 @@
 // programs through the upstream `pulumi-language-python-exec` script shipped in
 // sdk/v3, which must sit beside this executable.
 //
-// Supported: Handshake, GetPluginInfo, GetRequiredPackages, Run, InstallDependencies,
+// Supported: Handshake, GetPluginInfo, GetRequiredPackages, Run, InstallDependencies
+// (programs and plugins), RunPlugin (policy packs, and plugins with a __main__.py),
 // About, GetProgramDependencies, RuntimeOptionsPrompts (none), Cancel. Not supported
 // (answer Unimplemented; the CLI tolerates that for every command Berth uses):
-// debugging (attach), type checkers, Pack/Link/RunPlugin, code generation.
+// debugging (attach), type checkers, Pack/Link, code generation.
 package main
 
 import (
@@ -31,6 +32,8 @@ import (
 	"syscall"
 	"time"
 
+	sdk "github.com/pulumi/pulumi/sdk/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -122,6 +125,14 @@ func fatal(err error) {
 // resolve returns the Python toolchain for a program (its virtualenv comes from the
 // `virtualenv` runtime option in Pulumi.yaml, relative to the project root).
 func resolve(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
+	return resolveFor(info, false)
+}
+
+// resolveFor is resolve for programs (isPlugin false) and plugins. A plugin without a
+// `virtualenv` option gets `venv` beside its PulumiPlugin.yaml, as upstream does: plugins
+// never run in the ambient Python. Policy packs are not "plugins" here (upstream keeps the
+// ambient Python for them, for packs written before RunPlugin existed).
+func resolveFor(info *pulumirpc.ProgramInfo, isPlugin bool) (toolchain.Toolchain, error) {
 	if info == nil {
 		return nil, errors.New("request carries no program info")
 	}
@@ -150,6 +161,9 @@ func resolve(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
 		if v, ok := m["typechecker"]; ok && v != "" {
 			return nil, fmt.Errorf("runtime option typechecker=%v is not supported by Berth's language host", v)
 		}
+	}
+	if isPlugin && opts.Virtualenv == "" && (opts.Toolchain == toolchain.Pip || opts.Toolchain == toolchain.Auto) {
+		opts.Virtualenv = "venv"
 	}
 	return toolchain.ResolveToolchain(opts)
 }
@@ -326,7 +340,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 }
 
 func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer) error {
-	tc, err := resolve(req.GetInfo())
+	tc, err := resolveFor(req.GetInfo(), req.GetIsPlugin())
 	if err != nil {
 		return err
 	}
@@ -336,10 +350,147 @@ func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, se
 	}
 	defer closer.Close()
 	dir := req.GetInfo().GetProgramDirectory()
+	ctx := server.Context()
 	if req.GetIsPlugin() {
-		return status.Error(codes.Unimplemented, "installing plugin dependencies is not supported")
+		// A plugin that is a Python package (pyproject.toml with a build system) is
+		// installed into its own virtualenv too, so `python -m <it>` finds it.
+		buildable, err := toolchain.IsBuildablePackage(dir)
+		if err != nil {
+			return fmt.Errorf("checking whether plugin %s is a buildable package: %w", dir, err)
+		}
+		if buildable {
+			if err := tc.EnsureVenv(ctx, dir, req.GetUseLanguageVersionTools(), true, stdout, stderr); err != nil {
+				return fmt.Errorf("creating the plugin's virtualenv: %w", err)
+			}
+			cmd, err := tc.ModuleCommand(ctx, "pip", "install", dir)
+			if err != nil {
+				return err
+			}
+			cmd.Stdout, cmd.Stderr = stdout, stderr
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("installing plugin package %s: %w", dir, err)
+			}
+		}
 	}
-	return tc.InstallDependencies(server.Context(), dir, req.GetUseLanguageVersionTools(), true, stdout, stderr)
+	if err := tc.InstallDependencies(ctx, dir, req.GetUseLanguageVersionTools(), true, stdout, stderr); err != nil {
+		return err
+	}
+	return closer.Close()
+}
+
+// RunPlugin runs a plugin written in Python and streams its output to the CLI.
+//
+// A policy pack (kind analyzer) runs as `python -u -m pulumi.policy <engine> <pack dir>`
+// in the pack directory, as it did under the old pulumi-analyzer-policy-python shim. The
+// pulumi-policy library reads the stack's identity and config from PULUMI_* variables, but
+// the CLI sends them as a ConfigureStack call to the analyzer: the SDK's policy proxy takes
+// that call, hands us the values for the environment, then relays every other call to the
+// pack once it has printed its port. Any other plugin runs its directory's __main__.py.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if req.GetAttachDebugger() {
+		return status.Error(codes.Unimplemented, "debugging is not supported by Berth's Python language host")
+	}
+	ctx := server.Context()
+	info := req.GetInfo()
+	analyzer := req.GetKind() == string(apitype.AnalyzerPlugin)
+	tc, err := resolveFor(info, !analyzer)
+	if err != nil {
+		return err
+	}
+	dir := info.GetProgramDirectory()
+
+	var args []string
+	if analyzer {
+		args = append(append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...), dir)
+	} else {
+		if _, err := os.Stat(filepath.Join(dir, "__main__.py")); err != nil {
+			return fmt.Errorf("plugin %s has no __main__.py (running Python plugin packages is not supported by Berth's host): %w", dir, err)
+		}
+		args = append([]string{dir}, req.GetArgs()...)
+	}
+	cmd, err := tc.Command(ctx, args...)
+	if err != nil {
+		return err
+	}
+	cmd.Dir = req.GetPwd()
+	if analyzer {
+		cmd.Dir = dir // packs have always run in their own directory
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	var proxy *sdk.PolicyProxy
+	if analyzer {
+		// The proxy prints its own port first (the CLI dials it), then waits for
+		// ConfigureStack; the pack's output goes through the returned writer so that
+		// its first line, the pack's port, reaches the proxy instead of the CLI.
+		proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout)
+		if err != nil {
+			return fmt.Errorf("starting the policy pack proxy: %w", err)
+		}
+		config, err := proxy.AwaitConfiguration(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting for the stack configuration: %w", err)
+		}
+		cmd.Env = append(cmd.Env, policyEnv(config)...)
+	}
+	cmd.Env = append(cmd.Env, req.GetEnv()...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+
+	if err := cmd.Start(); err != nil {
+		if proxy != nil {
+			proxy.Abort(err)
+		}
+		return fmt.Errorf("could not start plugin %s: %w", dir, err)
+	}
+	if proxy != nil {
+		err = proxy.Attach(ctx, cmd) // returns when the pack exits
+	} else {
+		err = cmd.Wait()
+	}
+	code := 0
+	if err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return fmt.Errorf("running plugin %s: %w", dir, err)
+		}
+		code = exitErr.ExitCode()
+	}
+	// Flush what the plugin wrote before telling the CLI it has ended.
+	if err := closer.Close(); err != nil {
+		return err
+	}
+	return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
+}
+
+// policyEnv turns the CLI's ConfigureStack request into the variables pulumi-policy reads.
+func policyEnv(config *pulumirpc.AnalyzerStackConfigureRequest) []string {
+	if config == nil {
+		return nil // e.g. `pulumi policy publish`: no stack
+	}
+	var env []string
+	add := func(k, v string) {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	add("PULUMI_ORGANIZATION", config.GetOrganization())
+	add("PULUMI_PROJECT", config.GetProject())
+	add("PULUMI_STACK", config.GetStack())
+	add("PULUMI_DRY_RUN", strconv.FormatBool(config.GetDryRun()))
+	if c := config.GetConfig(); c != nil {
+		if b, err := json.Marshal(c); err == nil {
+			add("PULUMI_CONFIG", string(b))
+		}
+	}
+	return env
 }
 
 func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
