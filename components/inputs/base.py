@@ -154,14 +154,15 @@ def spec(cls: _C) -> _C:
     generated = made.__init__
     known = frozenset(a.alias for a in attrs.fields(made))
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
         if args or not known.issuperset(kwargs):
             raise SpecError(_call_problems(made, args, kwargs, known), made.__name__)
         generated(self, **kwargs)
 
-    __init__.__doc__ = generated.__doc__
-    __init__.__signature__ = inspect.signature(generated)  # type: ignore[attr-defined]
-    made.__init__ = __init__
+    init.__name__ = init.__qualname__ = "__init__"
+    init.__doc__ = generated.__doc__
+    init.__signature__ = inspect.signature(generated)  # type: ignore[attr-defined]
+    made.__init__ = init
     return cast(_C, made)
 
 

@@ -108,7 +108,11 @@ def _check(path: str, value: object, check: rules.Check) -> list[Problem]:
     if is_unknown(value):
         return [_skip(path, rules.describe(check))]
     answer = check(value)
-    return [] if answer is None else [Problem(path, value, answer)]
+    if not answer:
+        return []
+    if isinstance(answer, str):
+        return [Problem(path, value, answer)]
+    return [problem.under(path) for problem in answer]  # items of a list or mapping
 
 
 def _label_problems(path: str, labels: object) -> list[Problem]:
