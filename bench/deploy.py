@@ -287,7 +287,10 @@ def _webapps_project(directory: Path, python: str) -> Path:
         "name": "berth-bench-webapps",
         "runtime": {
             "name": "python",
-            "options": {"toolchain": "pip", "virtualenv": str(Path(python).parent.parent)},
+            "options": {
+                "toolchain": "pip",
+                "virtualenv": os.path.dirname(os.path.dirname(os.path.abspath(python))),
+            },
         },
     }
     (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
