@@ -2,18 +2,26 @@
 
 Runs only when the toolchain is built (toolchain/env.sh resolves to a directory with
 pulumi and kubectl) and the local cluster answers; otherwise the report says
-``skipped: <reason>``. Both sides deploy into throwaway namespaces of their own, so the
-real prod stack and namespace are never touched, and both are torn down afterwards.
+``skipped: <reason>``. Every side deploys into throwaway namespaces of its own, so the
+real prod stack and namespace are never touched, and all are torn down afterwards.
 
-What is compared: ``pulumi up --yes --skip-preview`` (which waits for every rollout)
-against ``kubectl apply -f`` of the manifests the same program registers, followed by
-``kubectl rollout status`` of every Deployment, one after the other as a script would.
+What is compared, in interleaved rounds (medians reported):
+- ``pulumi up --yes --skip-preview`` (which waits for every rollout), then a second
+  ``pulumi up`` with nothing to change, then ``pulumi preview``;
+- ``kubectl apply -f`` of the manifests the same program registers, followed by
+  ``kubectl rollout status`` of every Deployment, one after the other as a script would;
+- the floor: ``kubectl apply --server-side`` with no wait (the API server accepting the
+  objects), then the same ``rollout status`` (the pods ready).
+Every pulumi run writes the CLI's gRPC log (``PULUMI_DEBUG_GRPC``), which
+``bench/trace.py`` cuts into phases: where the time goes. Then N = 20/50/100 WebApps
+(``bench/workload.py``'s apps, through the same cluster binding) the same way, once each.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -23,12 +31,41 @@ from typing import Any
 
 import yaml
 
+from bench import trace
+
 ROOT = Path(__file__).resolve().parent.parent
 PROD = ROOT / "stacks" / "Pulumi.prod.yaml"
 STACK = "bench-up"
 PULUMI_NS = "berth-bench-pulumi"
 KUBECTL_NS = "berth-bench-kubectl"
 TIMEOUT = 600
+ROUNDS = 3
+SIZES = (20, 50, 100)
+# The namespace the Berth stacks use: Pod Security 'restricted' (as __main__.py).
+POD_SECURITY = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+}
+# The N-WebApp program: the bench's apps behind the same cluster binding as the stacks.
+WEBAPPS_PROGRAM = """
+import os
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from bench import workload as w
+from components import WebApp
+from components.cluster import cluster_provider
+
+namespace = os.environ["BENCH_NAMESPACE"]
+target = pulumi.ResourceOptions(provider=cluster_provider())
+ns = k8s.core.v1.Namespace(
+    "namespace", metadata={"name": namespace, "labels": %r}, opts=target
+)
+opts = pulumi.ResourceOptions.merge(target, pulumi.ResourceOptions(depends_on=[ns]))
+for i in range(int(os.environ["BENCH_N"])):
+    WebApp(w.app_name(i), w.webapp_args(i).evolve(namespace=namespace), opts=opts)
+"""
 
 
 def _toolchain_env() -> dict[str, str] | str:
@@ -142,7 +179,128 @@ def _manifests(records: list[list[Any]]) -> list[dict[str, Any]]:
     return manifests
 
 
-def section(log: Callable[[str], None]) -> dict[str, Any]:
+def _traced(cmd: Sequence[str], env: dict[str, str], log_file: Path) -> dict[str, Any]:
+    """Run a pulumi command with its gRPC log on; its seconds and where they went."""
+    log_file.unlink(missing_ok=True)
+    started = time.time()
+    seconds = _run(cmd, {**env, "PULUMI_DEBUG_GRPC": str(log_file)})
+    return {"seconds": seconds, **trace.breakdown(trace.read(log_file), started, seconds)}
+
+
+def _in_namespace(manifests: list[dict[str, Any]], namespace: str) -> list[dict[str, Any]]:
+    """The same objects in another namespace (the Namespace object renamed with it)."""
+    moved = []
+    for manifest in manifests:
+        meta = dict(manifest["metadata"])
+        if manifest.get("kind") == "Namespace":
+            meta["name"] = namespace
+        elif "namespace" in meta:
+            meta["namespace"] = namespace
+        moved.append({**manifest, "metadata": meta})
+    if not any(m.get("kind") == "Namespace" for m in moved):
+        namespace_object = {"name": namespace, "labels": POD_SECURITY}
+        moved.insert(0, {"apiVersion": "v1", "kind": "Namespace", "metadata": namespace_object})
+    return moved
+
+
+def _kubectl_round(
+    kubectl: str, manifests: list[dict[str, Any]], namespace: str, *, work: Path,
+    env: dict[str, str], server_side: bool,
+) -> dict[str, float]:  # fmt: skip
+    """Apply the objects into ``namespace``, then wait for every rollout as a script would."""
+    objects = _in_namespace(manifests, namespace)
+    rendered = work / f"manifests-{namespace}.yaml"
+    rendered.write_text(yaml.safe_dump_all(objects, sort_keys=False))
+    deployments = [m["metadata"]["name"] for m in objects if m.get("kind") == "Deployment"]
+    apply = [kubectl, "apply", "-f", str(rendered)]
+    if server_side:
+        apply += ["--server-side", "--field-manager=berth-bench"]
+    start = time.perf_counter()
+    _run(apply, env)
+    applied = time.perf_counter() - start
+    for name in deployments:
+        _run(
+            [kubectl, "rollout", "status", f"deployment/{name}", "-n", namespace,
+             f"--timeout={TIMEOUT}s"],
+            env,
+        )  # fmt: skip
+    return {"apply": applied, "apply + rollout status": time.perf_counter() - start}
+
+
+def _delete_namespaces(kubectl: str, namespaces: Sequence[str], env: dict[str, str]) -> None:
+    for namespace in namespaces:
+        subprocess.run(
+            [kubectl, "delete", "namespace", namespace, "--wait=false", "--ignore-not-found"],
+            env=env, capture_output=True, check=False,
+        )  # fmt: skip
+
+
+def _pulumi_rounds(
+    pulumi: str, stack_args: list[str], config_for: Callable[[int], list[str]], *,
+    env: dict[str, str], work: Path, rounds: int, label: str,
+) -> list[dict[str, dict[str, Any]]]:  # fmt: skip
+    """Per round: create, no-change up, preview, each traced; destroyed after each."""
+    results = []
+    for number in range(rounds):
+        config = config_for(number)
+        up = [pulumi, "up", "--yes", "--skip-preview", *config, *stack_args]
+        try:
+            results.append(
+                {
+                    "create": _traced(up, env, work / f"grpc-{label}-{number}-create.json"),
+                    "no-change up": _traced(up, env, work / f"grpc-{label}-{number}-up.json"),
+                    "preview": _traced(
+                        [pulumi, "preview", *config, *stack_args],
+                        env,
+                        work / f"grpc-{label}-{number}-preview.json",
+                    ),
+                }
+            )
+        finally:
+            subprocess.run(
+                [pulumi, "destroy", "--yes", "--skip-preview", *config, *stack_args],
+                env=env, capture_output=True, check=False, cwd=ROOT, timeout=TIMEOUT,
+            )  # fmt: skip
+    return results
+
+
+def _median_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median run (by wall time) with every run's seconds beside it."""
+    ordered = sorted(runs, key=lambda r: float(r["seconds"]))
+    median = dict(ordered[len(ordered) // 2])
+    median["all_seconds"] = [round(float(r["seconds"]), 2) for r in runs]
+    median["seconds"] = statistics.median(float(r["seconds"]) for r in runs)
+    return median
+
+
+def _record(python: str, args: list[str], env: dict[str, str]) -> list[dict[str, Any]]:
+    """The objects a program registers, as applyable manifests (run under mocks)."""
+    with tempfile.TemporaryDirectory(prefix="berth-bench-record-") as tmp:
+        records = Path(tmp) / "records.json"
+        _run([python, "-m", "bench.measure", *args, "--record", str(records)], env)
+        return _manifests(json.loads(records.read_text()))
+
+
+def _webapps_project(directory: Path, python: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    project = {
+        "name": "berth-bench-webapps",
+        "runtime": {
+            "name": "python",
+            "options": {
+                "toolchain": "pip",
+                "virtualenv": os.path.dirname(os.path.dirname(os.path.abspath(python))),
+            },
+        },
+    }
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    (directory / "__main__.py").write_text(WEBAPPS_PROGRAM % (POD_SECURITY,))
+    return directory
+
+
+def section(
+    log: Callable[[str], None], rounds: int = ROUNDS, sizes: Sequence[int] = SIZES
+) -> dict[str, Any]:
     env = _toolchain_env()
     if isinstance(env, str):
         log(f"  skipped: {env}")
@@ -153,7 +311,9 @@ def section(log: Callable[[str], None]) -> dict[str, Any]:
         return {"skipped": reason}
     bin_dir = env["BERTH_TOOLCHAIN_BIN"]
     pulumi, kubectl = f"{bin_dir}/pulumi", f"{bin_dir}/kubectl"
-    seconds: dict[str, float] = {}
+    python = os.environ.get("BENCH_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+    namespaces: list[str] = []
+    result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="berth-bench-deploy-") as tmp:
         work = Path(tmp)
         backend = env.get("PULUMI_BACKEND_URL", "")
@@ -168,80 +328,131 @@ def section(log: Callable[[str], None]) -> dict[str, Any]:
         config_json.write_text(
             json.dumps(_plain_config(pulumi, _config_file(KUBECTL_NS, work), env))
         )
-        records = work / "records.json"
         start = time.perf_counter()
-        _run(
-            [
-                os.environ.get("BENCH_PYTHON", str(ROOT / ".venv" / "bin" / "python")),
-                "-m",
-                "bench.measure",
-                "stack",
-                "--config",
-                str(config_json),
-                "--record",
-                str(records),
-            ],
-            env,
-        )
-        seconds["render manifests (program under mocks)"] = time.perf_counter() - start
-        manifests = _manifests(json.loads(records.read_text()))
-        rendered = work / "manifests.yaml"
-        rendered.write_text(yaml.safe_dump_all(manifests, sort_keys=False))
-        deployments = [
-            (m["metadata"]["name"], m["metadata"].get("namespace", "default"))
-            for m in manifests
-            if m.get("kind") == "Deployment"
-        ]
-        pulumi_config = _config_file(PULUMI_NS, work)
+        manifests = _record(python, ["stack", "--config", str(config_json)], env)
+        render_seconds = time.perf_counter() - start
         stack_args = ["--stack", STACK, "--cwd", str(ROOT), "--non-interactive"]
+        kubectl_runs: dict[str, list[dict[str, float]]] = {"client": [], "server-side": []}
         try:
-            start = time.perf_counter()
-            _run([kubectl, "apply", "-f", str(rendered)], env)
-            seconds["kubectl apply"] = time.perf_counter() - start
-            for name, namespace in deployments:
-                _run(
-                    [kubectl, "rollout", "status", f"deployment/{name}", "-n", namespace,
-                     f"--timeout={TIMEOUT}s"],
-                    env,
-                )  # fmt: skip
-            seconds["kubectl apply + rollout status"] = time.perf_counter() - start
-            seconds["pulumi up (create)"] = _run(
-                [pulumi, "up", "--yes", "--skip-preview", "--config-file", str(pulumi_config),
-                 *stack_args],
-                env,
-            )  # fmt: skip
-            seconds["pulumi up (no changes)"] = _run(
-                [pulumi, "up", "--yes", "--skip-preview", "--config-file", str(pulumi_config),
-                 *stack_args],
-                env,
-            )  # fmt: skip
-            seconds["pulumi preview (no changes)"] = _run(
-                [pulumi, "preview", "--config-file", str(pulumi_config), *stack_args], env
+            for number in range(rounds):
+                for mode in ("client", "server-side"):
+                    namespace = f"{KUBECTL_NS}-{mode[:3]}-{number}"
+                    namespaces.append(namespace)
+                    kubectl_runs[mode].append(
+                        _kubectl_round(
+                            kubectl,
+                            manifests,
+                            namespace,
+                            work=work,
+                            env=env,
+                            server_side=mode == "server-side",
+                        )
+                    )
+            pulumi_runs = _pulumi_rounds(
+                pulumi,
+                stack_args,
+                lambda n: ["--config-file", str(_config_file(f"{PULUMI_NS}-{n}", work))],
+                env=env,
+                work=work,
+                rounds=rounds,
+                label="prod",
             )
         finally:
-            subprocess.run(
-                [pulumi, "destroy", "--yes", "--skip-preview", "--config-file",
-                 str(pulumi_config), *stack_args],
-                env=env, capture_output=True, check=False, cwd=ROOT, timeout=TIMEOUT,
-            )  # fmt: skip
             subprocess.run(
                 [pulumi, "stack", "rm", "--yes", "--force", *stack_args],
                 env=env, capture_output=True, check=False, cwd=ROOT,
             )  # fmt: skip
-            for namespace in {ns for _, ns in deployments} | {KUBECTL_NS}:
-                subprocess.run(
-                    [kubectl, "delete", "namespace", namespace, "--wait=false",
-                     "--ignore-not-found"],
-                    env=env, capture_output=True, check=False,
-                )  # fmt: skip
-    for step, value in seconds.items():
-        log(f"  {step:42} {value:7.2f} s")
-    return {
-        "seconds": seconds,
-        "objects": len(manifests),
-        "deployments": len(deployments),
-        "note": (
-            f"{len(manifests)} objects, {len(deployments)} Deployments, prod stack config in "
-            f"throwaway namespaces ({PULUMI_NS}, {KUBECTL_NS}); both sides wait for every rollout."
-        ),
-    }
+            _delete_namespaces(kubectl, namespaces, env)
+        med = statistics.median
+        seconds = {
+            "render manifests (program under mocks)": render_seconds,
+            "kubectl apply --server-side (no wait: the API server accepts them)": med(
+                r["apply"] for r in kubectl_runs["server-side"]
+            ),
+            "kubectl apply --server-side + rollout status (pods ready)": med(
+                r["apply + rollout status"] for r in kubectl_runs["server-side"]
+            ),
+            "kubectl apply": med(r["apply"] for r in kubectl_runs["client"]),
+            "kubectl apply + rollout status": med(
+                r["apply + rollout status"] for r in kubectl_runs["client"]
+            ),
+        }
+        operations = {
+            op: _median_runs([run[op] for run in pulumi_runs])
+            for op in ("create", "no-change up", "preview")
+        }
+        seconds |= {
+            "pulumi up (create)": operations["create"]["seconds"],
+            "pulumi up (no changes)": operations["no-change up"]["seconds"],
+            "pulumi preview (no changes)": operations["preview"]["seconds"],
+        }
+        result = {
+            "seconds": seconds,
+            "kubectl_all": {
+                mode: [{k: round(v, 2) for k, v in r.items()} for r in runs]
+                for mode, runs in kubectl_runs.items()
+            },
+            "operations": operations,
+            "rounds": rounds,
+            "objects": len(manifests),
+            "deployments": sum(1 for m in manifests if m.get("kind") == "Deployment"),
+        }
+        for step, value in seconds.items():
+            log(f"  {step:70} {value:7.2f} s")
+        result["sizes"] = _sizes(
+            sizes, pulumi=pulumi, kubectl=kubectl, python=python, env=env, work=work, log=log
+        )
+    result["note"] = (
+        f"{result['objects']} objects, {result['deployments']} Deployments, prod stack config in "
+        f"throwaway namespaces; medians of {rounds} interleaved rounds; every pulumi run "
+        "writes its gRPC log (PULUMI_DEBUG_GRPC) for the breakdown."
+    )
+    return result
+
+
+def _sizes(
+    sizes: Sequence[int], *, pulumi: str, kubectl: str, python: str, env: dict[str, str],
+    work: Path, log: Callable[[str], None],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """N WebApps: pulumi up (create, no-change, preview) against kubectl, once each."""
+    project = _webapps_project(work / "webapps", python)
+    rows = []
+    for n in sizes:
+        stack = f"bench-webapps-{n}"
+        stack_args = ["--stack", stack, "--cwd", str(project), "--non-interactive"]
+        run_env = {
+            **env,
+            "BENCH_N": str(n),
+            "BENCH_NAMESPACE": f"berth-bench-webapps-{n}",
+            "PYTHONPATH": str(ROOT),
+        }
+        manifests = _record(python, ["eval", "--program", "webapps", "--n", str(n)], env)
+        namespace = f"{KUBECTL_NS}-webapps-{n}"
+        try:
+            kubectl_run = _kubectl_round(
+                kubectl, manifests, namespace, work=work, env=env, server_side=True
+            )
+            _run([pulumi, "stack", "select", "--create", *stack_args], run_env)
+            runs = _pulumi_rounds(
+                pulumi, stack_args, lambda _: [], env=run_env, work=work, rounds=1, label=f"n{n}"
+            )
+        finally:
+            subprocess.run(
+                [pulumi, "stack", "rm", "--yes", "--force", *stack_args],
+                env=run_env, capture_output=True, check=False,
+            )  # fmt: skip
+            _delete_namespaces(kubectl, [namespace], env)
+        row: dict[str, Any] = {
+            "n": n,
+            "objects": len(manifests) + 1,
+            "kubectl": kubectl_run,
+            **{op: _median_runs([r[op] for r in runs]) for op in runs[0]},
+        }
+        log(
+            f"  N={n:4}: pulumi up {row['create']['seconds']:6.2f} s, no-change "
+            f"{row['no-change up']['seconds']:5.2f} s, preview {row['preview']['seconds']:5.2f} s;"
+            f" kubectl apply --server-side {kubectl_run['apply']:5.2f} s, + rollout status "
+            f"{kubectl_run['apply + rollout status']:6.2f} s"
+        )
+        rows.append(row)
+    return rows

@@ -134,7 +134,7 @@ def raw_webapps(n: int, *, in_component: bool = False) -> Callable[[], None]:
         service: dict[str, Any] = {
             "metadata": {
                 "labels": dict(service_labels),
-                "annotations": dict(annotations),
+                "annotations": {**annotations, "pulumi.com/skipAwait": "true"},
                 "namespace": w.NAMESPACE,
             },
             "spec": {
@@ -273,7 +273,7 @@ def typed_webapps(n: int) -> Callable[[], None]:
             name,
             metadata={
                 "labels": dict(service_labels),
-                "annotations": dict(annotations),
+                "annotations": {**annotations, "pulumi.com/skipAwait": "true"},
                 "namespace": w.NAMESPACE,
             },
             spec={

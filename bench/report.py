@@ -16,6 +16,10 @@ MAX_BUILD_SHARE = 0.05
 MIN_PEER_SPEEDUP = 5.0
 MAX_IMPORT_OVERHEAD = 0.10
 MAX_SUITE_SECONDS = 60.0
+# Issue 15: the first `pulumi up` against `kubectl apply` + `rollout status`, and the
+# no-change `up` and `preview` of the prod stack.
+MAX_DEPLOY_RATIO = 1.5
+MAX_NO_CHANGE_SECONDS = 2.0
 # Per-object time is compared between the smallest and largest N; runs at small N
 # are short and noisy, so a growth within this factor of the baseline's counts as equal.
 GROWTH_TOLERANCE = 1.05
@@ -65,6 +69,140 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _deploy_goals(deploy: dict[str, Any]) -> list[list[str]]:
+    seconds = deploy.get("seconds", {})
+    rows = []
+    up, kubectl = seconds.get("pulumi up (create)"), seconds.get("kubectl apply + rollout status")
+    if up is not None and kubectl:
+        ratio = up / kubectl
+        rows.append(
+            [
+                f"first `pulumi up` ≤ {MAX_DEPLOY_RATIO}x `kubectl apply` + `rollout status`",
+                "met" if ratio <= MAX_DEPLOY_RATIO else "**missed**",
+                f"{up:.2f} s vs {kubectl:.2f} s ({ratio:.2f}x)",
+            ]
+        )
+    for key, label in (
+        ("pulumi up (no changes)", "no-change `pulumi up`"),
+        ("pulumi preview (no changes)", "`pulumi preview` (no changes)"),
+    ):
+        if key in seconds:
+            value = seconds[key]
+            rows.append(
+                [
+                    f"{label} ≤ {MAX_NO_CHANGE_SECONDS:g} s",
+                    "met" if value <= MAX_NO_CHANGE_SECONDS else "**missed**",
+                    f"{value:.2f} s",
+                ]
+            )
+    return rows
+
+
+def _deploy_parts(deploy: dict[str, Any]) -> list[str]:
+    ops = deploy.get("operations") or {}
+    parts = [
+        _table(["goal", "verdict", "figures"], _deploy_goals(deploy)),
+        "",
+        _table(
+            ["step", "seconds (median)", "all runs"],
+            [[k, f"{v:.2f}", _runs_of(deploy, k)] for k, v in deploy.get("seconds", {}).items()],
+        ),
+        "",
+        deploy.get("note", ""),
+        "",
+    ]
+    if ops:
+        names = [op for op in ("create", "no-change up", "preview") if op in ops]
+        labels = list(dict.fromkeys(p for op in names for p in ops[op].get("phases", {})))
+        parts += [
+            "### Where the time goes (the median run of each; `bench/trace.py`)",
+            "",
+            _table(
+                ["phase", *names],
+                [
+                    [label, *(f"{ops[op].get('phases', {}).get(label, 0.0):.2f}" for op in names)]
+                    for label in labels
+                ]
+                + [["wall", *(f"{ops[op]['seconds']:.2f}" for op in names)]],
+            ),
+            "",
+            "Language host calls (seconds): "
+            + "; ".join(
+                f"{op}: "
+                + ", ".join(f"{k} {v:.2f}" for k, v in ops[op].get("language_host", {}).items())
+                for op in names
+            )
+            + f". Provider processes started per run: {ops[names[0]].get('provider_processes')}.",
+            "",
+            "Provider calls in the median `pulumi up` (create); a Create lasts from the API "
+            "request until the provider's await is done:",
+            "",
+            _table(
+                ["call", "count", "median s", "max s", "slowest"],
+                [
+                    [k, str(v["count"]), f"{v['median']:.3f}", f"{v['max']:.3f}", v["slowest"]]
+                    for k, v in ops.get("create", {}).get("provider_calls", {}).items()
+                ],
+            ),
+            "",
+        ]
+    sizes = deploy.get("sizes") or []
+    if sizes:
+        resources = "resources: registrations, check/diff, API calls, awaits"
+        parts += [
+            "### N WebApps (Deployment + Service each, 2 replicas; one run each)",
+            "",
+            _table(
+                [
+                    "N",
+                    "objects",
+                    "pulumi up",
+                    "ms/object",
+                    "of which resources phase",
+                    "no-change up",
+                    "preview",
+                    "kubectl apply --server-side",
+                    "+ rollout status",
+                    "up / (apply + rollout)",
+                ],
+                [
+                    [
+                        str(r["n"]),
+                        str(r["objects"]),
+                        f"{r['create']['seconds']:.2f}",
+                        f"{1000 * r['create']['seconds'] / r['objects']:.0f}",
+                        f"{r['create'].get('phases', {}).get(resources, 0.0):.2f}",
+                        f"{r['no-change up']['seconds']:.2f}",
+                        f"{r['preview']['seconds']:.2f}",
+                        f"{r['kubectl']['apply']:.2f}",
+                        f"{r['kubectl']['apply + rollout status']:.2f}",
+                        f"{r['create']['seconds'] / r['kubectl']['apply + rollout status']:.2f}x",
+                    ]
+                    for r in sizes
+                ],
+            ),
+            "",
+        ]
+    return parts
+
+
+def _runs_of(deploy: dict[str, Any], step: str) -> str:
+    ops = deploy.get("operations") or {}
+    op = {
+        "pulumi up (create)": "create",
+        "pulumi up (no changes)": "no-change up",
+        "pulumi preview (no changes)": "preview",
+    }.get(step)
+    if op and op in ops:
+        return ", ".join(f"{v:.2f}" for v in ops[op].get("all_seconds", []))
+    kubectl = deploy.get("kubectl_all") or {}
+    mode = "server-side" if "--server-side" in step else "client"
+    key = "apply + rollout status" if "rollout" in step else "apply"
+    if step.startswith("kubectl") and kubectl.get(mode):
+        return ", ".join(f"{r[key]:.2f}" for r in kubectl[mode])
+    return ""
 
 
 def _eval_table(rows: list[dict[str, Any]]) -> str:
@@ -505,15 +643,7 @@ def write(results: dict[str, Any], out: Path) -> str:
         if deploy.get("skipped"):
             parts += [f"skipped: {deploy['skipped']}", ""]
         else:
-            parts += [
-                _table(
-                    ["step", "seconds"],
-                    [[k, f"{v:.2f}"] for k, v in deploy.get("seconds", {}).items()],
-                ),
-                "",
-                deploy.get("note", ""),
-                "",
-            ]
+            parts += _deploy_parts(deploy)
     tests = results.get("tests")
     if tests:
         parts += ["## 6. Unit suite", ""]

@@ -335,7 +335,15 @@ def main(argv: list[str] | None = None) -> None:
             lambda w: section_imports(3 if opts.quick else IMPORT_REPEATS),
         ),
         ("peer", "4. YAML: Berth vs cdk8s-plus", lambda w: section_peer(sizes, scale, w)),
-        ("deploy", "5. pulumi up vs kubectl apply", lambda w: deploy.section(log)),
+        (
+            "deploy",
+            "5. pulumi up vs kubectl apply",
+            lambda w: deploy.section(
+                log,
+                rounds=1 if opts.quick else deploy.ROUNDS,
+                sizes=(5,) if opts.quick else deploy.SIZES,
+            ),
+        ),
         ("tests", "6. unit suite", lambda w: section_tests()),
     ]
     with tempfile.TemporaryDirectory(prefix="berth-bench-") as tmp:

@@ -30,3 +30,8 @@ ENDPOINTSLICE_MANAGED_BY: Final = "endpointslice.kubernetes.io/managed-by"
 # back by the next `pulumi up` instead of failing with a server-side apply conflict.
 PATCH_FORCE: Final = "pulumi.com/patchForce"
 SKIP_AWAIT: Final = "pulumi.com/skipAwait"
+# Replaces the provider's own await of an object with the conditions given (JSONPath).
+WAIT_FOR: Final = "pulumi.com/waitFor"
+# What a LoadBalancer Service is awaited for when its pods are awaited elsewhere: an
+# address (the first ingress entry), as the provider's Service await also requires.
+LOAD_BALANCER_ADDRESS: Final = "jsonpath={.status.loadBalancer.ingress[0]}"

@@ -724,3 +724,20 @@ def test_a_logical_name_leaves_room_for_the_track_suffix_and_autonaming() -> Non
     assert build_canary("a" * 47, args()).stable_service
     with pytest.raises(SpecError, match=r"name: 'b{57}' .*at most 56"):
         build_canary("shop", args(name="b" * 57))
+
+
+def test_no_service_is_awaited_for_endpoints_because_both_rollouts_are() -> None:
+    objects = build()
+    for service in (objects.service, objects.stable_service, objects.canary_service):
+        assert service["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
+    for deployment in (objects.stable_deployment, objects.canary_deployment):
+        assert "pulumi.com/skipAwait" not in deployment["metadata"].get("annotations", {})
+
+
+def test_a_load_balancer_main_service_is_awaited_for_its_address_only() -> None:
+    objects = build(service=ServiceSpec(type="LoadBalancer"))
+    annotations = objects.service["metadata"]["annotations"]
+    assert annotations["pulumi.com/waitFor"] == "jsonpath={.status.loadBalancer.ingress[0]}"
+    assert "pulumi.com/skipAwait" not in annotations
+    # The track Services are ClusterIP: nothing of theirs to wait for.
+    assert objects.stable_service["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"

@@ -29,6 +29,8 @@ from tests.catalogue import CATALOGUE, TWO_PORTS, WEB
 IDENTITY = {"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop"}
 # Every object lets `pulumi up` take back fields changed by hand.
 FORCE = {"pulumi.com/patchForce": "true"}
+# A WebApp's Service is not awaited for endpoints: the Deployment's rollout is (docs/performance.md).
+SERVICE_AWAIT = {"pulumi.com/skipAwait": "true"}
 
 
 def build(args: WebAppArgs, name: str = "shop") -> WebAppObjects:
@@ -527,6 +529,7 @@ def test_load_balancer_keeps_the_client_ip() -> None:
     assert objects.service is not None
     assert objects.service["metadata"]["annotations"] == {
         "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+        "pulumi.com/waitFor": "jsonpath={.status.loadBalancer.ingress[0]}",
         **FORCE,
     }
 
@@ -560,6 +563,7 @@ def test_topology_aware_routing_by_traffic_distribution_or_annotation() -> None:
     assert objects.service is not None
     assert objects.service["metadata"]["annotations"] == {
         "service.kubernetes.io/topology-mode": "Auto",
+        **SERVICE_AWAIT,
         **FORCE,
     }
 
@@ -584,7 +588,12 @@ def test_service_labels_and_annotations_add_to_the_common_ones() -> None:
     assert (
         meta["labels"]["exposed"] == "true" and meta["labels"]["app.kubernetes.io/name"] == "shop"
     )
-    assert meta["annotations"] == {"example.com/all": "yes", "example.com/svc": "yes", **FORCE}
+    assert meta["annotations"] == {
+        "example.com/all": "yes",
+        "example.com/svc": "yes",
+        **SERVICE_AWAIT,
+        **FORCE,
+    }
 
 
 def test_a_worker_has_no_service() -> None:
@@ -632,3 +641,35 @@ def test_a_new_release_changes_only_the_deployment() -> None:
 def test_every_object_lets_pulumi_take_back_fields_changed_by_hand() -> None:
     for manifest in build(CATALOGUE["everything-in-the-pod"]).all():
         assert manifest["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+
+
+# --- awaits (docs/performance.md, "Awaits") ------------------------------------------------
+
+
+def test_the_service_is_not_awaited_for_endpoints_because_the_rollout_is() -> None:
+    objects = build(WebAppArgs(container=WEB))
+    assert objects.service is not None
+    assert objects.service["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
+    # The rollout await is what `pulumi up` waits for (and fails on past its deadline).
+    deployment_annotations = objects.deployment["metadata"].get("annotations", {})
+    assert "pulumi.com/skipAwait" not in deployment_annotations
+    assert "pulumi.com/waitFor" not in deployment_annotations
+
+
+def test_a_load_balancer_is_still_awaited_for_its_address() -> None:
+    objects = build(WebAppArgs(container=WEB, service=ServiceSpec(type="LoadBalancer")))
+    assert objects.service is not None
+    annotations = objects.service["metadata"]["annotations"]
+    assert annotations["pulumi.com/waitFor"] == "jsonpath={.status.loadBalancer.ingress[0]}"
+    assert "pulumi.com/skipAwait" not in annotations
+
+
+def test_an_await_annotation_of_the_users_own_wins() -> None:
+    objects = build(
+        WebAppArgs(
+            container=WEB,
+            service=ServiceSpec(annotations={"pulumi.com/skipAwait": "false"}),
+        )
+    )
+    assert objects.service is not None
+    assert objects.service["metadata"]["annotations"]["pulumi.com/skipAwait"] == "false"

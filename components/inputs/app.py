@@ -8,11 +8,12 @@ from components import defaults
 from components.errors import Problem
 from components.inputs import rules
 from components.inputs.base import Spec, field, instance_of, mapping_of, rule, spec, to_dict
-from components.labels import PATCH_FORCE, RESERVED_PREFIX, SKIP_AWAIT
+from components.labels import LOAD_BALANCER_ADDRESS, PATCH_FORCE, RESERVED_PREFIX, WAIT_FOR
 
 # What Berth adds to an object's annotations: patchForce on every object (manifests.meta
-# object_meta), skipAwait on some; counted for all, so no object can go over.
-_BERTH_ANNOTATIONS = {PATCH_FORCE: "true", SKIP_AWAIT: "true"}
+# object_meta), and skipAwait or (the longer) waitFor on some; the most any object gets is
+# counted for all, so no object can go over.
+_BERTH_ANNOTATIONS = {PATCH_FORCE: "true", WAIT_FOR: LOAD_BALANCER_ADDRESS}
 
 
 def annotation_rules(

@@ -213,6 +213,7 @@ def build_main_service(plan: CanaryPlan) -> Manifest:
         service=plan.args.service,
         container=plan.args.container,
         selector=plan.identity.selector(),
+        pods_awaited=True,
     )
 
 
@@ -225,6 +226,7 @@ def build_track_service(plan: CanaryPlan, track: TrackPlan) -> Manifest:
         service=ServiceSpec(ports=ports, labels=service.labels),
         container=track.container,
         selector=track.selector,
+        pods_awaited=True,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components import labels
 from components.inputs.container import Container
 from components.inputs.service import TOPOLOGY_MODE_ANNOTATION, ServicePort, ServiceSpec
 from components.manifests.meta import Manifest
@@ -17,17 +18,40 @@ def service_ports(service: ServiceSpec, container: Container | None) -> list[Ser
     ]
 
 
+def readiness_annotations(service_type: str) -> dict[str, str]:
+    """How a Service is awaited when the component awaits its pods' Deployments.
+
+    The provider's Service await waits 10 s after every change to the Service's
+    Endpoints before it reports the Service ready (pulumi-kubernetes 4.25
+    ``await/service.go``, the "settled" timer): on a first deployment that is 10 s on
+    top of the rollout, for no guarantee the rollout await does not already give (the
+    pods are ready; the selector is built from the same identity as the pod labels).
+    A LoadBalancer is still awaited for its address, which only the Service shows.
+    docs/performance.md, "Awaits", records each decision.
+    """
+    if service_type == "LoadBalancer":
+        return {labels.WAIT_FOR: labels.LOAD_BALANCER_ADDRESS}
+    return {labels.SKIP_AWAIT: "true"}
+
+
 def build_service(
     *,
     metadata: Manifest,
     service: ServiceSpec,
     container: Container | None,
     selector: dict[str, str] | None,
+    pods_awaited: bool = False,
 ) -> Manifest:
-    """A Service; ``selector`` None makes it selector-less (endpoints managed elsewhere)."""
+    """A Service; ``selector`` None makes it selector-less (endpoints managed elsewhere).
+
+    ``pods_awaited``: the caller awaits the rollout of every Deployment whose pods the
+    selector matches, so the Service itself is not awaited for endpoints (the user's own
+    ``pulumi.com/*`` annotations still win).
+    """
     meta = dict(metadata)
     meta["labels"] = {**metadata.get("labels", {}), **service.labels}
-    annotations = {**metadata.get("annotations", {}), **service.annotations}
+    awaits = readiness_annotations(service.type) if pods_awaited else {}
+    annotations = {**metadata.get("annotations", {}), **awaits, **service.annotations}
     if service.topology_mode is not None:
         annotations[TOPOLOGY_MODE_ANNOTATION] = service.topology_mode
     if annotations:

@@ -93,6 +93,7 @@ def build_webapp_service(plan: WebAppPlan) -> Manifest | None:
         service=plan.args.service,
         container=plan.args.container,
         selector=plan.identity.selector(),
+        pods_awaited=True,
     )
 
 
