@@ -488,38 +488,37 @@ def pod_security_restricted(path: str, spec: Mapping[str, Any]) -> list[Problem]
     return out
 
 
+def _container_flag(
+    path: str, spec: Mapping[str, Any], key: str, expected: bool, allowed: str
+) -> list[Problem]:
+    """Every container's ``securityContext.<key>`` is ``expected`` (unknown: skipped, said so)."""
+    out: list[Problem] = []
+    for cpath, c in containers(spec, path):
+        at = f"{cpath}.securityContext.{key}"
+        value = _get(c, "securityContext", key)
+        if is_unknown(value):
+            out.append(_skip(at, allowed))
+        elif value is not expected:
+            out.append(Problem(at, value, allowed))
+    return out
+
+
 @_pod_rule
 def no_privilege_escalation(path: str, spec: Mapping[str, Any]) -> list[Problem]:
     """Every container sets allowPrivilegeEscalation: false (setuid binaries cannot gain root)."""
-    out: list[Problem] = []
-    for cpath, c in containers(spec, path):
-        value = _get(c, "securityContext", "allowPrivilegeEscalation")
-        if is_unknown(value):
-            out.append(_skip(f"{cpath}.securityContext.allowPrivilegeEscalation", "must be false"))
-        elif value is not False:
-            out.append(
-                Problem(f"{cpath}.securityContext.allowPrivilegeEscalation", value, "must be false")
-            )
-    return out
+    return _container_flag(path, spec, "allowPrivilegeEscalation", False, "must be false")
 
 
 @_pod_rule
 def read_only_root_filesystem(path: str, spec: Mapping[str, Any]) -> list[Problem]:
     """Every container's root filesystem is read-only (writable paths are emptyDir mounts)."""
-    out: list[Problem] = []
-    for cpath, c in containers(spec, path):
-        value = _get(c, "securityContext", "readOnlyRootFilesystem")
-        if is_unknown(value):
-            out.append(_skip(f"{cpath}.securityContext.readOnlyRootFilesystem", "must be true"))
-        elif value is not True:
-            out.append(
-                Problem(
-                    f"{cpath}.securityContext.readOnlyRootFilesystem",
-                    value,
-                    "must be true (mount an emptyDir where the app writes)",
-                )
-            )
-    return out
+    return _container_flag(
+        path,
+        spec,
+        "readOnlyRootFilesystem",
+        True,
+        "must be true (mount an emptyDir where the app writes)",
+    )
 
 
 @_pod_rule
