@@ -567,7 +567,7 @@ class Security(Spec):
                     "'privileged' and the kubelet's --allowed-unsafe-sysctls",
                 )
         start = self.sysctls.get(rules.UNPRIVILEGED_PORT_START)
-        if start is not None and _port_start(start) is None:
+        if start is not None and port_start(start) is None:
             yield Problem(
                 f"sysctls[{rules.UNPRIVILEGED_PORT_START!r}]",
                 start,
@@ -578,7 +578,7 @@ class Security(Spec):
 _FORBIDDEN = "is forbidden by Pod Security 'restricted' (set pod_security to allow it)"
 
 
-def _port_start(value: object) -> int | None:
+def port_start(value: object) -> int | None:
     """The port a net.ipv4.ip_unprivileged_port_start value names, or None if it is none."""
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,5}", value.strip()):
         value = int(value)
@@ -726,7 +726,7 @@ class Container(Spec):
     @rule("ports", "security")
     def _low_port_rules(self) -> Iterator[Problem]:
         sec = self.security
-        start = _port_start(sec.sysctls.get(rules.UNPRIVILEGED_PORT_START))
+        start = port_start(sec.sysctls.get(rules.UNPRIVILEGED_PORT_START))
         low = self.low_ports
         if start is not None and low and sec.non_root and start > low[0]:
             yield Problem(

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 
 from components import defaults
 from components.errors import SECRET, Problem
+from components.inputs import rules
 from components.inputs.base import each, field, instance_of, tuple_of
 from components.inputs.container import (
     Container,
@@ -20,6 +21,7 @@ from components.inputs.container import (
     ResourceFieldRef,
     Security,
     app_lifecycle,
+    port_start,
     sleep_seconds,
 )
 from components.inputs.deployment import DeploymentSpec
@@ -59,8 +61,10 @@ def pod_container_rules(
 ) -> Iterator[Problem]:
     """Rules between the containers of one pod and the pod's termination settings."""
     everyone = pod_containers(container, init_containers, sidecars)
-    yield from _unique_names(everyone)
-    yield from _unique_ports(everyone)
+    # A clash is reported on the container added to the app's, not on the app's own.
+    app_first = [everyone[-1], *everyone[:-1]]
+    yield from _unique_names(app_first)
+    yield from _unique_ports(app_first)
     for i, init in enumerate(init_containers):
         yield from _run_to_completion(f"init_containers[{i}]", init)
     for path, extra in everyone[:-1]:
@@ -86,6 +90,25 @@ def pod_container_rules(
                     f"is not a container of this pod ({', '.join(sorted(map(repr, names)))})",
                 )
     yield from _grace_period(container, sidecars, deployment)
+    yield from _sidecar_low_ports(container, sidecars)
+
+
+def _sidecar_low_ports(container: Container, sidecars: Sequence[Container]) -> Iterator[Problem]:
+    """The app container's sysctl sets the pod's lowest unprivileged port: a non-root
+    sidecar's port below it could not be bound (the app's own are checked with it)."""
+    sysctls = container.security.sysctls
+    start = port_start(sysctls.get(rules.UNPRIVILEGED_PORT_START))
+    if start is None:
+        return
+    for i, sidecar in enumerate(sidecars):
+        low = sidecar.low_ports
+        if low and sidecar.security.non_root and start > low[0]:
+            yield Problem(
+                f"container.security.sysctls[{rules.UNPRIVILEGED_PORT_START!r}]",
+                sysctls[rules.UNPRIVILEGED_PORT_START],
+                f"is above port {low[0]} of sidecars[{i}], which its non-root process could "
+                f"then not bind; use at most {low[0]}",
+            )
 
 
 def _unique_names(everyone: list[tuple[str, Container]]) -> Iterator[Problem]:
