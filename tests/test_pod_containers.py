@@ -654,3 +654,15 @@ def test_canary_service_registers_the_sidecars_in_both_tracks(
     assert len(deployments) == 2
     for d in deployments:
         assert d.inputs["spec"]["template"]["spec"]["initContainers"][0]["name"] == "proxy"
+
+
+def test_the_policy_pack_refuses_a_sleep_hook_longer_than_the_grace_period() -> None:
+    deployment = build_webapp("shop", WebAppArgs(container=WEB, sidecars=[PROXY])).deployment
+    pod = deployment["spec"]["template"]["spec"]
+    pod["initContainers"][0]["lifecycle"] = {"preStop": {"sleep": {"seconds": 31}}}
+    assert [str(p) for p in api_server_rules(deployment)] == [
+        "spec.template.spec.initContainers[0].lifecycle.preStop.sleep.seconds: 31 must be "
+        "within 0..30 (terminationGracePeriodSeconds)"
+    ]
+    pod["terminationGracePeriodSeconds"] = 60
+    assert api_server_rules(deployment) == []

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from components import defaults
 from components.errors import HIDDEN, Problem
 from components.inputs import rules
 
@@ -237,6 +238,7 @@ def _workload_api_rules(
                             "'Always' (it runs to completion)",
                         )
                     )
+    out += _sleep_hook_rules(f"{path}.spec", spec)
     for name in rules.duplicates(n for n in names if not is_unknown(n)):
         out.append(
             Problem(
@@ -245,6 +247,29 @@ def _workload_api_rules(
                 "is the name of more than one container (init containers included)",
             )
         )
+    return out
+
+
+def _sleep_hook_rules(path: str, spec: Mapping[str, Any]) -> list[Problem]:
+    """A sleep hook lasts at most the pod's grace period (validateSleepAction)."""
+    grace = spec.get("terminationGracePeriodSeconds")
+    if is_unknown(grace):
+        return []
+    limit = defaults.TERMINATION_GRACE_PERIOD_SECONDS if grace is None else _int(grace)
+    if limit is None:
+        return []  # not a number: the schema says so
+    out: list[Problem] = []
+    for cpath, c in containers(spec, path):
+        for hook in ("postStart", "preStop"):
+            seconds = _int(_get(c, "lifecycle", hook, "sleep", "seconds"))
+            if seconds is not None and not 0 <= seconds <= limit:
+                out.append(
+                    Problem(
+                        f"{cpath}.lifecycle.{hook}.sleep.seconds",
+                        seconds,
+                        f"must be within 0..{limit} (terminationGracePeriodSeconds)",
+                    )
+                )
     return out
 
 
@@ -722,7 +747,8 @@ RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
     ResourceRule(
         "berth-api-server-rules",
         "Objects the API server would reject (names, labels, selectors, ports, quantities, "
-        "images) fail at preview, not at apply.",
+        "images, probes or hooks on init containers, sleep hooks longer than the grace "
+        "period) fail at preview, not at apply.",
         _API_KINDS,
         "mandatory",
         api_server_rules,
@@ -764,7 +790,7 @@ RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
     ),
     ResourceRule(
         "berth-readiness-probes",
-        "Serving containers of long-running workloads have a readiness probe.",
+        "Serving containers of long-running workloads (sidecars too) have a readiness probe.",
         _POD_KINDS,
         "mandatory",
         probes_set,
