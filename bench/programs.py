@@ -118,6 +118,7 @@ def raw_webapps(n: int, *, in_component: bool = False) -> Callable[[], None]:
                                         "scheme": "HTTP",
                                     },
                                 },
+                                "lifecycle": {"preStop": {"sleep": {"seconds": 5}}},
                                 "volumeMounts": [{"name": "writable-0", "mountPath": "/tmp"}],
                             }
                         ],
@@ -256,6 +257,7 @@ def typed_webapps(n: int) -> Callable[[], None]:
                                         "scheme": "HTTP",
                                     },
                                 },
+                                "lifecycle": {"pre_stop": {"sleep": {"seconds": 5}}},
                                 "volume_mounts": [{"name": "writable-0", "mount_path": "/tmp"}],
                             }
                         ],

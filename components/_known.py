@@ -10,7 +10,7 @@ is never shown: it may be a secret.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -54,6 +54,23 @@ def check_container(container: Container, path: str, context: str) -> None:
     check_env(container.env, f"{path}.env", context)
     for name, value in container.secret_env.items():
         check_when_known(value, _text, f"{path}.secret_env[{name!r}]", context)
+    for i, source in enumerate(container.env_from):
+        for key in ("config_map_name", "secret_name"):
+            name = getattr(source, key)
+            check_when_known(name, rules.dns1123_subdomain, f"{path}.env_from[{i}].{key}", context)
+
+
+def check_pod(
+    container: Container,
+    init_containers: Sequence[Container],
+    sidecars: Sequence[Container],
+    context: str,
+) -> None:
+    """:func:`check_container` on every container of the pod."""
+    check_container(container, "container", context)
+    for field, group in (("init_containers", init_containers), ("sidecars", sidecars)):
+        for i, extra in enumerate(group):
+            check_container(extra, f"{field}[{i}]", context)
 
 
 def check_env(env: Mapping[str, Any], path: str, context: str) -> None:

@@ -31,6 +31,17 @@ CLUSTER_DOMAIN: Final = "cluster.local"
 # What the Kubernetes provider appends to an autonamed object: '-' and 8 random
 # lowercase letters or digits (seen on the live cluster in the end-to-end tests).
 AUTONAME_SUFFIX_LENGTH: Final = 9
+# Zero-downtime termination: when a pod starts terminating, the API server removes it from
+# the Service's EndpointSlices at once, but kube-proxy on every node, ingress controllers
+# and load balancers act on that change a moment later and keep sending new connections
+# until they do. The app container's preStop hook sleeps this long first (the native
+# `sleep` action, GA in 1.34: no shell needed in distroless images), so SIGTERM comes only
+# after traffic has moved away. A few seconds covers kube-proxy's and ingress-nginx's usual
+# propagation; raise it behind slower cloud load balancers.
+PRE_STOP_SLEEP_SECONDS: Final = 5
+# The API server's default terminationGracePeriodSeconds: the preStop sleep and the app's
+# own shutdown must both fit in it, or the kubelet sends SIGKILL.
+TERMINATION_GRACE_PERIOD_SECONDS: Final = 30
 # Who manages the objects, for app.kubernetes.io/managed-by.
 MANAGED_BY: Final = "berth"
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pulumi
 
-from components._known import check_container
+from components._known import check_pod
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
-from components.manifests.pod import security_warnings
+from components.manifests.pod import extra_container_warnings, security_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
@@ -55,7 +55,7 @@ class WebApp(pulumi.ComponentResource):
         plan = WebAppPlan.of(name, args)
         claim_names(f"WebApp {name!r}", webapp_fixed_keys(name, args))
         super().__init__(TYPE, name, None, opts)
-        check_container(args.container, "container", f"WebApp {name!r}")
+        check_pod(args.container, args.init_containers, args.sidecars, f"WebApp {name!r}")
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 
@@ -87,7 +87,10 @@ class WebApp(pulumi.ComponentResource):
             *secret_env_warnings(args.container.secret_env, "container.secret_env"),
         ]:
             pulumi.log.warn(warning, resource=self)
-        for warning in security_warnings(args.container):
+        for warning in [
+            *security_warnings(args.container),
+            *extra_container_warnings(args.init_containers, args.sidecars),
+        ]:
             pulumi.log.warn(warning, resource=self)
         # The outputs below are derived on first use and not registered here: each
         # Output costs the SDK futures and tasks, registering them costs an await of

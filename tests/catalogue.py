@@ -9,9 +9,14 @@ from components import (
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    EnvFrom,
+    FieldRef,
+    Lifecycle,
+    LifecycleHandler,
     Metric,
     MetricObject,
     Probe,
+    ResourceFieldRef,
     Resources,
     ScalingBehavior,
     ScalingPolicy,
@@ -205,6 +210,54 @@ CATALOGUE: dict[str, WebAppArgs] = {
                 sysctls={"net.ipv4.tcp_keepalive_time": "600", "net.ipv4.tcp_syncookies": 1},
                 bind_low_ports=True,
             ),
+        )
+    ),
+    "sidecar-and-init": WebAppArgs(
+        container=Container(
+            image="registry.example.com/shop:1.4.2",
+            ports=[ContainerPort(port=8080, name="http")],
+            readiness_probe=Probe.http("/ready", headers={"Host": "shop.example.com"}),
+            env={
+                "POD_IP": FieldRef(field_path="status.podIP"),
+                "NODE": FieldRef(field_path="spec.nodeName"),
+                "TEAM": FieldRef(field_path="metadata.labels['team']"),
+                "MEMORY_MB": ResourceFieldRef(resource="limits.memory", divisor="1Mi"),
+                "PROXY_CPU": ResourceFieldRef(
+                    resource="requests.cpu", container_name="proxy", divisor="1m"
+                ),
+            },
+            env_from=[EnvFrom(config_map_name="shop-settings", prefix="APP_", optional=True)],
+            lifecycle=Lifecycle(
+                post_start=LifecycleHandler.exec("/app/warm-cache"),
+                pre_stop=LifecycleHandler.sleep(8),
+            ),
+        ),
+        sidecars=[
+            Container(
+                name="proxy",
+                image="registry.example.com/envoy:1.30.1",
+                ports=[ContainerPort(port=9901, name="admin")],
+                readiness_probe=Probe.grpc(9901, service="envoy.health"),
+                lifecycle=Lifecycle(pre_stop=LifecycleHandler.http("/drain", port="admin")),
+                security=Security(run_as_user=101),
+            )
+        ],
+        init_containers=[
+            Container(
+                name="migrate",
+                image="registry.example.com/shop-migrate:1.4.2",
+                command=["/migrate", "up"],
+                env_from=[EnvFrom(secret_name="shop-db", optional=True)],
+            )
+        ],
+        labels={"team": "checkout"},
+        deployment=DeploymentSpec(termination_grace_period_seconds=40),
+    ),
+    "no-pre-stop-sleep": WebAppArgs(
+        container=Container(
+            image="registry.example.com/shop:1.4.2",
+            ports=[ContainerPort(port=8080, name="http")],
+            lifecycle=Lifecycle(pre_stop=None),
         )
     ),
 }

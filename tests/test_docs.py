@@ -44,6 +44,14 @@ def defaults_table() -> dict[str, str]:
             f"`{DeploymentSpec().progress_deadline_seconds}`",
         ),
         ("`deployment.revision_history_limit`", f"`{DeploymentSpec().revision_history_limit}`"),
+        (
+            "`container.lifecycle`",
+            f"preStop `sleep {defaults.PRE_STOP_SLEEP_SECONDS}` s on the app container",
+        ),
+        (
+            "`deployment.termination_grace_period_seconds`",
+            f"`None` (the API server's `{defaults.TERMINATION_GRACE_PERIOD_SECONDS}`)",
+        ),
         ("`DisruptionBudget.max_unavailable`", f"`{DisruptionBudget().effective_max_unavailable}`"),
         (
             "`container.resources`",

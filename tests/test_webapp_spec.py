@@ -113,7 +113,8 @@ BAD_INPUT: list[tuple[str, Callable[[], Any], str]] = [
     (
         "env value a number",
         lambda: WebAppArgs(container=Container(image="a", env={"PORT": 8080})),  # type: ignore[dict-item]
-        "container.env['PORT']: 8080 is not a string, a pulumi.Output, a SecretKeyRef or a ConfigMapKeyRef",
+        "container.env['PORT']: 8080 is not a string, a pulumi.Output, a SecretKeyRef, "
+        "a ConfigMapKeyRef, a FieldRef or a ResourceFieldRef",
     ),
     (
         "env set twice",

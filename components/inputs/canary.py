@@ -25,12 +25,12 @@ from components.inputs.base import (
     nested,
     rule,
     spec,
-    to_dict,
     to_tuple,
     validate,
 )
-from components.inputs.container import Container, EnvValue, env_value
+from components.inputs.container import Container, EnvValue, env_value, to_env
 from components.inputs.deployment import DeploymentSpec
+from components.inputs.pod_containers import containers_field, pod_container_rules
 from components.inputs.service import ServiceSpec
 from components.inputs.webapp import service_annotation_rules, service_port_rules
 
@@ -109,7 +109,7 @@ class CanaryTrack(Spec):
     image: str | None = field(default=None, checks=[rules.optional(rules.image_reference)])
     env: Mapping[str, EnvValue] = field(
         factory=dict,
-        converter=to_dict,
+        converter=to_env,
         checks=[mapping_of(rules.env_name, env_value)],
         takes_output=True,
     )
@@ -216,6 +216,9 @@ class CanaryServiceArgs(AppArgs):
     """
 
     container: Container = nested(Container)
+    # Both tracks run the same sidecars and init containers (a track overrides the app's).
+    init_containers: Sequence[Container] = containers_field()
+    sidecars: Sequence[Container] = containers_field()
     canary: CanaryTrack | None = nested(CanaryTrack, default=None)
     replicas: int = field(default=defaults.CANARY_REPLICAS, checks=[rules.int32(1)])
     canary_weight: int = field(default=0, checks=[rules.within(0, 100)])
@@ -253,9 +256,15 @@ class CanaryServiceArgs(AppArgs):
     def _service(self) -> Iterator[Problem]:
         return _service_rules(self.service)
 
-    @rule("container", "service")
+    @rule("container", "sidecars", "service")
     def _service_ports(self) -> Iterator[Problem]:
-        return service_port_rules(self.service, self.container)
+        return service_port_rules(self.service, self.container, self.sidecars)
+
+    @rule("container", "init_containers", "sidecars", "deployment")
+    def _pod_containers(self) -> Iterator[Problem]:
+        return pod_container_rules(
+            self.container, self.init_containers, self.sidecars, self.deployment
+        )
 
     @rule("container", "service", "http_route")
     def _route_port(self) -> Iterator[Problem]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict, Unpack
 
-from components.errors import SECRET, Problem
+from components import defaults
+from components.errors import HIDDEN, SECRET, Problem
 from components.inputs import rules
 from components.inputs.base import (
     Spec,
     each,
     field,
+    from_mapping,
     instance_of,
     mapping_of,
     nested,
@@ -28,6 +30,13 @@ if TYPE_CHECKING:
 Protocol = Literal["TCP", "UDP", "SCTP"]
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
+
+
+def _env_prefix(value: object) -> str | None:
+    # The API server checks a non-empty prefix as an env var name.
+    if value == "":
+        return None
+    return rules.env_name(value)
 
 
 @spec
@@ -61,19 +70,110 @@ class ConfigMapKeyRef(Spec):
     optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
 
 
+@spec
+class FieldRef(Spec):
+    """An env value read from the pod itself (the downward API): ``status.podIP``,
+    ``metadata.name``, ``metadata.namespace``, ``spec.nodeName``,
+    ``metadata.labels['<key>']`` and the other fields the API server accepts."""
+
+    field_path: str = field(checks=[rules.env_field_path])
+
+
+@spec
+class ResourceFieldRef(Spec):
+    """An env value read from a container's request or limit (``limits.memory``,
+    ``requests.cpu``, ...), divided by ``divisor`` and rounded up. ``container_name`` None
+    reads the container's own; otherwise it names a container of the same pod."""
+
+    resource: str = field(checks=[rules.resource_field])
+    container_name: str | None = field(default=None, checks=[rules.optional(rules.dns1123_label)])
+    divisor: str | None = field(default=None, checks=[rules.optional(rules.quantity)])
+
+    @rule("resource", "divisor")
+    def _divisor_fits(self) -> Iterator[Problem]:
+        if self.divisor is not None:
+            allowed = rules.resource_divisor(self.resource, self.divisor)
+            if allowed is not None:
+                yield Problem("divisor", self.divisor, allowed)
+
+
 # A string alias: pulumi is imported for type checking only, so that the inputs and manifests
 # layers load without the Pulumi SDK (YAML rendering, manifest-only tests).
-EnvValue: TypeAlias = "str | pulumi.Output[str] | SecretKeyRef | ConfigMapKeyRef"
+EnvValue: TypeAlias = (
+    "str | pulumi.Output[str] | SecretKeyRef | ConfigMapKeyRef | FieldRef | ResourceFieldRef"
+)
+_ENV_REFS = (SecretKeyRef, ConfigMapKeyRef, FieldRef, ResourceFieldRef)
 
 
 def env_value(value: object) -> str | None:
     # An Output (another stack's or resource's value) is plain text once known.
-    if isinstance(value, str | SecretKeyRef | ConfigMapKeyRef) or type(value).__name__ == "Output":
+    if isinstance(value, (str, *_ENV_REFS)) or type(value).__name__ == "Output":
         return None
     return (
-        "is not a string, a pulumi.Output, a SecretKeyRef or a ConfigMapKeyRef "
-        "(numbers must be quoted)"
+        "is not a string, a pulumi.Output, a SecretKeyRef, a ConfigMapKeyRef, a FieldRef "
+        "or a ResourceFieldRef (numbers must be quoted)"
     )
+
+
+# Stack config writes a reference as a mapping; the key only one kind has tells which.
+_REF_BY_KEY: dict[str, type[Spec]] = {
+    "secret_name": SecretKeyRef,
+    "config_map_name": ConfigMapKeyRef,
+    "field_path": FieldRef,
+    "resource": ResourceFieldRef,
+}
+
+
+def to_env(value: Any) -> Any:
+    """Converter: env from config, where a reference is a mapping of its settings
+    (``{field_path: status.podIP}``, ``{secret_name: db, key: password}``)."""
+    value = to_dict(value)
+    if not isinstance(value, dict):
+        return value
+    return {name: _env_ref(item) for name, item in value.items()}
+
+
+def _env_ref(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        kinds = [cls for key, cls in _REF_BY_KEY.items() if key in item]
+        if len(kinds) == 1:
+            return from_mapping(kinds[0])(item)
+    return item
+
+
+@spec
+class EnvFrom(Spec):
+    """Every key of an existing ConfigMap or Secret as env vars (``envFrom``), each name
+    prefixed with ``prefix``. Exactly one of ``config_map_name`` and ``secret_name``."""
+
+    config_map_name: pulumi.Input[str] | None = field(
+        default=None,
+        checks=[rules.optional(rules.known(rules.dns1123_subdomain))],
+        takes_output=True,
+    )
+    secret_name: pulumi.Input[str] | None = field(
+        default=None,
+        checks=[rules.optional(rules.known(rules.dns1123_subdomain))],
+        takes_output=True,
+    )
+    prefix: str = field(default="", checks=[_env_prefix])
+    optional: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
+
+    @rule("config_map_name", "secret_name")
+    def _one_source(self) -> Iterator[Problem]:
+        if self.config_map_name is None and self.secret_name is None:
+            yield Problem(
+                "config_map_name",
+                None,
+                "must be set, or secret_name (an EnvFrom reads one ConfigMap or one Secret)",
+            )
+        elif self.config_map_name is not None and self.secret_name is not None:
+            yield Problem(
+                "secret_name",
+                self.secret_name if isinstance(self.secret_name, str) else HIDDEN,
+                "cannot be set with config_map_name (an EnvFrom reads one ConfigMap or one "
+                "Secret: list two)",
+            )
 
 
 @spec
@@ -107,6 +207,9 @@ def _within_limit(kind: str, low: str | None, high: str | None) -> Iterator[Prob
             )
 
 
+# Probe and hook request headers: name -> value.
+_HEADERS = mapping_of(rules.http_header_name, rules.http_header_value)
+
 ProbeKind = Literal["http", "tcp", "exec", "grpc"]
 
 
@@ -131,6 +234,14 @@ class Probe(Spec):
     command: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
     )
+    # HTTP only: request headers (a Host header names the virtual host, the usual need) and
+    # the host to connect to instead of the pod's IP.
+    headers: Mapping[str, str] = field(factory=dict, converter=to_dict, checks=[_HEADERS])
+    host: str | None = field(default=None, checks=[rules.optional(rules.http_host)])
+    # gRPC only: the service name sent in the health check request (grpc.health.v1).
+    grpc_service: str | None = field(
+        default=None, checks=[rules.optional(instance_of(str, what="a string"))]
+    )
     initial_delay_seconds: int = field(default=0, checks=[rules.int32(0)])
     period_seconds: int = field(default=10, checks=[rules.int32(1)])
     timeout_seconds: int = field(default=1, checks=[rules.int32(1)])
@@ -144,9 +255,29 @@ class Probe(Spec):
         port: int | str | None = None,
         *,
         scheme: Literal["HTTP", "HTTPS"] = "HTTP",
+        headers: Mapping[str, str] | None = None,
+        host: str | None = None,
         **timing: Unpack[ProbeTiming],
     ) -> Probe:
-        return cls(kind="http", path=path, port=port, scheme=scheme, **timing)
+        return cls(
+            kind="http",
+            path=path,
+            port=port,
+            scheme=scheme,
+            headers=headers or {},
+            host=host,
+            **timing,
+        )
+
+    @classmethod
+    def grpc(
+        cls,
+        port: int | str | None = None,
+        *,
+        service: str | None = None,
+        **timing: Unpack[ProbeTiming],
+    ) -> Probe:
+        return cls(kind="grpc", port=port, grpc_service=service, **timing)
 
     @classmethod
     def tcp(cls, port: int | str | None = None, **timing: Unpack[ProbeTiming]) -> Probe:
@@ -158,11 +289,7 @@ class Probe(Spec):
 
     @rule("port")
     def _port_number_or_name(self) -> Iterator[Problem]:
-        if self.port is not None and not (
-            (rules.is_int(self.port) and rules.port_number(self.port) is None)
-            or rules.port_name(self.port) is None
-        ):
-            yield Problem("port", self.port, "is not a port number (1..65535) or a port name")
+        return _port_number_or_name("port", self.port)
 
     @rule("kind", "command")
     def _exec_has_command(self) -> Iterator[Problem]:
@@ -173,6 +300,116 @@ class Probe(Spec):
     def _http_path(self) -> Iterator[Problem]:
         if self.kind == "http" and not self.path.startswith("/"):
             yield Problem("path", self.path, "must start with '/'")
+
+    @rule("kind", "headers", "host", "grpc_service")
+    def _kind_settings(self) -> Iterator[Problem]:
+        if self.kind != "http":
+            if self.headers:
+                yield Problem("headers", self.headers, _HTTP_ONLY)
+            if self.host is not None:
+                yield Problem("host", self.host, _HTTP_ONLY)
+        if self.kind != "grpc" and self.grpc_service is not None:
+            yield Problem("grpc_service", self.grpc_service, "applies only to a 'grpc' probe")
+
+
+_HTTP_ONLY = "applies only to an 'http' probe or hook"
+
+
+HandlerKind = Literal["exec", "http", "sleep"]
+
+
+@spec
+class LifecycleHandler(Spec):
+    """What a lifecycle hook runs: a command, an HTTP GET, or a pause of ``seconds``.
+
+    ``sleep`` is the kubelet's own action (no shell or binary in the image needed).
+    An HTTP hook's ``port`` defaults to the container's first port.
+    """
+
+    kind: HandlerKind = field(checks=[rules.one_of("exec", "http", "sleep")])
+    command: Sequence[str] = field(
+        default=(), converter=to_tuple, checks=[each(instance_of(str, what="a string"))]
+    )
+    path: str = field(default="/", checks=[instance_of(str, what="a URL path")])
+    port: int | str | None = field(default=None)
+    scheme: Literal["HTTP", "HTTPS"] = field(default="HTTP", checks=[rules.one_of("HTTP", "HTTPS")])
+    headers: Mapping[str, str] = field(factory=dict, converter=to_dict, checks=[_HEADERS])
+    host: str | None = field(default=None, checks=[rules.optional(rules.http_host)])
+    seconds: int | None = field(default=None, checks=[rules.optional(rules.int64(0))])
+
+    @classmethod
+    def exec(cls, *command: str) -> LifecycleHandler:
+        return cls(kind="exec", command=command)
+
+    @classmethod
+    def http(
+        cls,
+        path: str = "/",
+        port: int | str | None = None,
+        *,
+        scheme: Literal["HTTP", "HTTPS"] = "HTTP",
+        headers: Mapping[str, str] | None = None,
+        host: str | None = None,
+    ) -> LifecycleHandler:
+        return cls(
+            kind="http", path=path, port=port, scheme=scheme, headers=headers or {}, host=host
+        )
+
+    @classmethod
+    def sleep(cls, seconds: int) -> LifecycleHandler:
+        return cls(kind="sleep", seconds=seconds)
+
+    @rule("port")
+    def _port_number_or_name(self) -> Iterator[Problem]:
+        return _port_number_or_name("port", self.port)
+
+    @rule("kind", "command", "path", "headers", "host", "seconds", "port")
+    def _kind_settings(self) -> Iterator[Problem]:
+        if self.kind == "exec" and not self.command:
+            yield Problem("command", self.command, "must name a command for an exec hook")
+        if self.kind != "exec" and self.command:
+            yield Problem("command", self.command, "applies only to an 'exec' hook")
+        if self.kind == "http" and not self.path.startswith("/"):
+            yield Problem("path", self.path, "must start with '/'")
+        if self.kind != "http":
+            settings = (("headers", self.headers), ("host", self.host), ("port", self.port))
+            for name, value in settings:
+                if value:
+                    yield Problem(name, value, _HTTP_ONLY)
+        if self.kind == "sleep" and self.seconds is None:
+            yield Problem("seconds", None, "must be set for a sleep hook")
+        if self.kind != "sleep" and self.seconds is not None:
+            yield Problem("seconds", self.seconds, "applies only to a 'sleep' hook")
+
+
+@spec
+class Lifecycle(Spec):
+    """Hooks the kubelet runs after the container starts and before it is stopped.
+
+    ``pre_stop`` defaults to a short sleep (``defaults.PRE_STOP_SLEEP_SECONDS``) so a
+    terminating pod stops getting new connections before it gets SIGTERM; set it to
+    another handler, or to None for none (docs/webapp.md, "Zero-downtime termination").
+    """
+
+    post_start: LifecycleHandler | None = nested(LifecycleHandler, default=None)
+    pre_stop: LifecycleHandler | None = field(
+        factory=lambda: LifecycleHandler.sleep(defaults.PRE_STOP_SLEEP_SECONDS),
+        converter=from_mapping(LifecycleHandler),
+        checks=[rules.optional(instance_of(LifecycleHandler, what="a LifecycleHandler"))],
+    )
+
+    def handlers(self) -> Iterator[tuple[str, LifecycleHandler]]:
+        for name in ("post_start", "pre_stop"):
+            handler = getattr(self, name)
+            if handler is not None:
+                yield name, handler
+
+
+def _port_number_or_name(path: str, port: object) -> Iterator[Problem]:
+    if port is not None and not (
+        (rules.is_int(port) and rules.port_number(port) is None) or rules.port_name(port) is None
+    ):
+        yield Problem(path, port, "is not a port number (1..65535) or a port name")
 
 
 def _absolute_path(value: object) -> str | None:
@@ -330,7 +567,7 @@ class Security(Spec):
                     "'privileged' and the kubelet's --allowed-unsafe-sysctls",
                 )
         start = self.sysctls.get(rules.UNPRIVILEGED_PORT_START)
-        if start is not None and _port_start(start) is None:
+        if start is not None and port_start(start) is None:
             yield Problem(
                 f"sysctls[{rules.UNPRIVILEGED_PORT_START!r}]",
                 start,
@@ -341,7 +578,7 @@ class Security(Spec):
 _FORBIDDEN = "is forbidden by Pod Security 'restricted' (set pod_security to allow it)"
 
 
-def _port_start(value: object) -> int | None:
+def port_start(value: object) -> int | None:
     """The port a net.ipv4.ip_unprivileged_port_start value names, or None if it is none."""
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,5}", value.strip()):
         value = int(value)
@@ -379,7 +616,7 @@ def _secret_env_value(value: object) -> str | None:
 
 @spec
 class Container(Spec):
-    """The one application container of the pod template."""
+    """A container of the pod: the app's (``container``), a sidecar or an init container."""
 
     image: str = field(checks=[rules.image_reference])
     name: str = field(default="app", checks=[rules.dns1123_label])
@@ -397,8 +634,14 @@ class Container(Spec):
     )
     env: Mapping[str, EnvValue] = field(
         factory=dict,
-        converter=to_dict,
+        converter=to_env,
         checks=[mapping_of(rules.env_name, env_value)],
+        takes_output=True,
+    )
+    env_from: Sequence[EnvFrom] = field(
+        default=(),
+        converter=tuple_of(EnvFrom),
+        checks=[each(instance_of(EnvFrom, what="an EnvFrom"))],
         takes_output=True,
     )
     secret_env: Mapping[str, pulumi.Input[str]] = field(
@@ -413,6 +656,10 @@ class Container(Spec):
     liveness_probe: Probe | None = nested(Probe, default=None)
     startup_probe: Probe | None = nested(Probe, default=None)
     security: Security = nested(factory=Security)
+    # None: Berth's default for where the container runs. The app container gets
+    # Lifecycle() (a preStop sleep, for zero-downtime termination); sidecars and init
+    # containers get no hooks (sidecars are stopped only after the app has exited).
+    lifecycle: Lifecycle | None = nested(Lifecycle, default=None)
 
     @rule("env", "secret_env")
     def _env_set_once(self) -> Iterator[Problem]:
@@ -479,7 +726,7 @@ class Container(Spec):
     @rule("ports", "security")
     def _low_port_rules(self) -> Iterator[Problem]:
         sec = self.security
-        start = _port_start(sec.sysctls.get(rules.UNPRIVILEGED_PORT_START))
+        start = port_start(sec.sysctls.get(rules.UNPRIVILEGED_PORT_START))
         low = self.low_ports
         if start is not None and low and sec.non_root and start > low[0]:
             yield Problem(
@@ -489,6 +736,13 @@ class Container(Spec):
                 f"not bind; use at most {low[0]}",
             )
 
+    @rule("ports", "lifecycle")
+    def _hook_ports(self) -> Iterator[Problem]:
+        if self.lifecycle is not None:
+            for name, handler in self.lifecycle.handlers():
+                if handler.kind == "http":
+                    yield from self._port_of(f"lifecycle.{name}.port", handler.port)
+
     @property
     def low_ports(self) -> list[int]:
         """The container ports only root may bind by default (below 1024), lowest first."""
@@ -497,23 +751,38 @@ class Container(Spec):
     def _probe_port(self, which: str, probe: Probe | None) -> Iterator[Problem]:
         if probe is None or probe.kind == "exec":
             return
-        if probe.port is None and not self.ports:
+        yield from self._port_of(f"{which}.port", probe.port)
+
+    def _port_of(self, path: str, port: int | str | None) -> Iterator[Problem]:
+        if port is None and not self.ports:
+            yield Problem(path, None, "must be set: the container exposes no port to default to")
+        elif isinstance(port, str) and port not in {p.name for p in self.ports}:
             yield Problem(
-                f"{which}.port", None, "must be set: the container exposes no port to default to"
-            )
-        elif isinstance(probe.port, str) and probe.port not in {p.name for p in self.ports}:
-            yield Problem(
-                f"{which}.port",
-                probe.port,
-                f"is not the name of a container port ({_port_names(self.ports)})",
+                path, port, f"is not the name of a container port ({_port_names(self.ports)})"
             )
 
-    def port_for(self, probe: Probe) -> int | str:
-        """The port a probe checks: its own, or the container's first."""
+    def port_for(self, probe: Probe | LifecycleHandler) -> int | str:
+        """The port a probe or HTTP hook checks: its own, or the container's first."""
         if probe.port is not None:
             return probe.port
         first = self.ports[0]
         return first.name or first.port
+
+
+def app_lifecycle(container: Container) -> Lifecycle:
+    """The app container's hooks: its own, or Berth's default (the preStop sleep)."""
+    return Lifecycle() if container.lifecycle is None else container.lifecycle
+
+
+def sleep_seconds(lifecycle: Lifecycle | None) -> list[tuple[str, int]]:
+    """The sleep hooks of ``lifecycle`` (name, seconds): they must fit the grace period."""
+    if lifecycle is None:
+        return []
+    return [
+        (name, handler.seconds)
+        for name, handler in lifecycle.handlers()
+        if handler.kind == "sleep" and handler.seconds is not None
+    ]
 
 
 def _success_threshold_one(which: str, probe: Probe | None) -> Iterator[Problem]:

@@ -682,3 +682,105 @@ def sysctl_value(value: object) -> str | None:
     if is_int(value) or (isinstance(value, str) and value.strip()):
         return None
     return "is not a sysctl value (a non-empty string or an integer)"
+
+
+# --- env from the pod and its resources, probe and hook HTTP requests ----------------------
+
+# validEnvDownwardAPIFieldPathExpressions (pkg/apis/core/validation): the pod fields an env
+# var may read; labels and annotations only one key at a time (`metadata.labels['app']`).
+ENV_FIELD_PATHS = (
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.uid",
+    "spec.nodeName",
+    "spec.serviceAccountName",
+    "status.hostIP",
+    "status.hostIPs",
+    "status.podIP",
+    "status.podIPs",
+)
+_SUBSCRIPTED_FIELD = re.compile(r"metadata\.(labels|annotations)\['(?P<key>[^']*)'\]")
+
+
+def env_field_path(value: object) -> str | None:
+    """A fieldRef's fieldPath for an env var (validateObjectFieldSelector)."""
+    allowed = (
+        f"is not a pod field an env var can read ({', '.join(ENV_FIELD_PATHS)}, "
+        "or metadata.labels['<key>'] / metadata.annotations['<key>'] with a valid key)"
+    )
+    if not isinstance(value, str):
+        return allowed
+    if value in ENV_FIELD_PATHS:
+        return None
+    match = _SUBSCRIPTED_FIELD.fullmatch(value)
+    if match is None or label_key(match["key"]) is not None:
+        return allowed
+    return None
+
+
+# validContainerResourceFieldPathExpressions and the hugepages prefixes.
+RESOURCE_FIELDS = (
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+    "requests.cpu",
+    "requests.memory",
+    "requests.ephemeral-storage",
+)
+_HUGEPAGES_FIELD = re.compile(r"(limits|requests)\.hugepages-(?P<size>.+)")
+# validContainerResourceDivisorForCPU / ForMemory (compared as quantities: '1000m' is '1').
+CPU_DIVISORS = ("1m", "1")
+MEMORY_DIVISORS = (
+    "1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei",
+)  # fmt: skip
+
+
+def resource_field(value: object) -> str | None:
+    """A resourceFieldRef's resource: a request or limit of cpu, memory, ephemeral-storage
+    or hugepages-<size>."""
+    if isinstance(value, str) and value in RESOURCE_FIELDS:
+        return None
+    if isinstance(value, str):
+        match = _HUGEPAGES_FIELD.fullmatch(value)
+        if match is not None and quantity(match["size"]) is None:
+            return None
+    return (
+        f"is not a container resource ({', '.join(RESOURCE_FIELDS)}, or "
+        "requests.hugepages-<size> / limits.hugepages-<size>)"
+    )
+
+
+def resource_divisor(resource: str, divisor: str) -> str | None:
+    """Why ``divisor`` cannot divide ``resource`` (validateContainerResourceDivisor), or None."""
+    choices = CPU_DIVISORS if resource.endswith(".cpu") else MEMORY_DIVISORS
+    value = parse_quantity(divisor)
+    if value is not None and any(value == parse_quantity(c) for c in choices):
+        return None
+    return f"is not a divisor of {resource} (one of {', '.join(repr(c) for c in choices)})"
+
+
+# apimachinery's IsHTTPHeaderName: what a probe's or a hook's httpHeaders may name.
+_HTTP_HEADER_NAME = re.compile(r"[-A-Za-z0-9]+")
+# A header value on one line: no control characters (a newline would end the header).
+_HTTP_HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
+
+
+def http_header_name(value: object) -> str | None:
+    if isinstance(value, str) and _HTTP_HEADER_NAME.fullmatch(value):
+        return None
+    return "is not an HTTP header name (letters, digits or '-')"
+
+
+def http_header_value(value: object) -> str | None:
+    if isinstance(value, str) and _HTTP_HEADER_VALUE.fullmatch(value):
+        return None
+    return "is not an HTTP header value (a string without control characters or newlines)"
+
+
+def http_host(value: object) -> str | None:
+    """A probe's or hook's ``host``: an IP address or a DNS name the kubelet connects to."""
+    if ip_address(value) is not None:
+        return None
+    if isinstance(value, str) and not looks_like_ip(value) and dns1123_subdomain(value) is None:
+        return None
+    return "is not a host (an IP address such as '10.0.0.7' or a DNS name such as 'db.internal')"

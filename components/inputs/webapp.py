@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from components.errors import Problem
 from components.inputs import rules
@@ -10,6 +10,7 @@ from components.inputs.app import AppArgs, annotation_rules
 from components.inputs.base import field, from_mapping, instance_of, nested, rule, spec, validate
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
+from components.inputs.pod_containers import containers_field, pod_container_rules, serving
 from components.inputs.service import ServiceSpec
 
 
@@ -17,10 +18,14 @@ from components.inputs.service import ServiceSpec
 class WebAppArgs(AppArgs):
     """Everything a WebApp needs; invalid input raises :class:`SpecError` right here.
 
-    ``service=None`` runs the Deployment without a Service (a worker).
+    ``service=None`` runs the Deployment without a Service (a worker). ``sidecars``
+    run beside ``container`` for the pod's life, ``init_containers`` to completion before
+    it starts (see components.inputs.pod_containers).
     """
 
     container: Container = nested(Container)
+    init_containers: Sequence[Container] = containers_field()
+    sidecars: Sequence[Container] = containers_field()
     deployment: DeploymentSpec = nested(factory=DeploymentSpec)
     service: ServiceSpec | None = field(
         factory=ServiceSpec,
@@ -31,14 +36,20 @@ class WebAppArgs(AppArgs):
     def __attrs_post_init__(self) -> None:
         validate(self)
 
-    @rule("container", "deployment")
+    @rule("container", "sidecars", "deployment")
     def _workload(self) -> Iterator[Problem]:
-        return workload_rules(self.container, self.deployment)
+        return workload_rules(self.container, self.deployment, self.sidecars)
 
-    @rule("container", "service")
+    @rule("container", "init_containers", "sidecars", "deployment")
+    def _pod_containers(self) -> Iterator[Problem]:
+        return pod_container_rules(
+            self.container, self.init_containers, self.sidecars, self.deployment
+        )
+
+    @rule("container", "sidecars", "service")
     def _service_ports(self) -> Iterator[Problem]:
         if self.service is not None:
-            yield from service_port_rules(self.service, self.container)
+            yield from service_port_rules(self.service, self.container, self.sidecars)
 
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:
@@ -46,24 +57,28 @@ class WebAppArgs(AppArgs):
             yield from service_annotation_rules(self.annotations, self.service)
 
 
-def workload_rules(container: Container, deployment: DeploymentSpec) -> Iterator[Problem]:
-    """Rules between the container and how it is scaled."""
+def workload_rules(
+    container: Container, deployment: DeploymentSpec, sidecars: Sequence[Container] = ()
+) -> Iterator[Problem]:
+    """Rules between the containers and how they are scaled: like the HPA, utilization
+    counts every container that runs beside the app (sidecars too), so each needs the request."""
     scaling = deployment.autoscaling
     if scaling is None:
         return
-    if scaling.cpu_utilization is not None and container.resources.cpu_request is None:
-        yield Problem(
-            "container.resources.cpu_request",
-            None,
-            "must be set when deployment.autoscaling.cpu_utilization is "
-            "(utilization is a percentage of the request)",
-        )
-    if scaling.memory_utilization is not None and container.resources.memory_request is None:
-        yield Problem(
-            "container.resources.memory_request",
-            None,
-            "must be set when deployment.autoscaling.memory_utilization is",
-        )
+    for path, c in serving(container, sidecars):
+        if scaling.cpu_utilization is not None and c.resources.cpu_request is None:
+            yield Problem(
+                f"{path}.resources.cpu_request",
+                None,
+                "must be set when deployment.autoscaling.cpu_utilization is "
+                "(utilization is a percentage of the pod's requests, every container's)",
+            )
+        if scaling.memory_utilization is not None and c.resources.memory_request is None:
+            yield Problem(
+                f"{path}.resources.memory_request",
+                None,
+                "must be set when deployment.autoscaling.memory_utilization is",
+            )
 
 
 def service_annotation_rules(
@@ -75,8 +90,11 @@ def service_annotation_rules(
         yield from annotation_rules(annotations, service.annotations, "service.annotations")
 
 
-def service_port_rules(service: ServiceSpec, container: Container) -> Iterator[Problem]:
-    """A Service must only send traffic to ports the container really exposes."""
+def service_port_rules(
+    service: ServiceSpec, container: Container, sidecars: Sequence[Container] = ()
+) -> Iterator[Problem]:
+    """A Service must only send traffic to ports a container of the pod really exposes
+    (the app's or a sidecar's); without ports of its own it takes the app container's."""
     if not service.ports:
         if not container.ports and not service.headless:
             yield Problem(
@@ -86,9 +104,11 @@ def service_port_rules(service: ServiceSpec, container: Container) -> Iterator[P
                 "or make the Service headless",
             )
         return
-    by_name = {p.name: p for p in container.ports if p.name is not None}
-    by_number = {(p.port, p.protocol) for p in container.ports}
-    exposed = ", ".join(f"{p.name or p.port}/{p.protocol}" for p in container.ports) or "none"
+    ports = [p for _, c in serving(container, sidecars) for p in c.ports]
+    by_name = {p.name: p for p in ports if p.name is not None}
+    by_number = {(p.port, p.protocol) for p in ports}
+    exposed = ", ".join(f"{p.name or p.port}/{p.protocol}" for p in ports) or "none"
+    who = "containers expose" if sidecars else "container exposes"
     for i, port in enumerate(service.ports):
         target = port.port if port.target_port is None else port.target_port
         if isinstance(target, str):
@@ -96,7 +116,7 @@ def service_port_rules(service: ServiceSpec, container: Container) -> Iterator[P
                 yield Problem(
                     f"service.ports[{i}].target_port",
                     target,
-                    f"is not the name of a container port (container exposes: {exposed})",
+                    f"is not the name of a container port ({who}: {exposed})",
                 )
             elif by_name[target].protocol != port.protocol:
                 yield Problem(
@@ -108,6 +128,6 @@ def service_port_rules(service: ServiceSpec, container: Container) -> Iterator[P
             yield Problem(
                 f"service.ports[{i}].target_port",
                 target,
-                f"is not a port the container exposes over {port.protocol} "
-                f"(container exposes: {exposed})",
+                f"is not a port the {'containers expose' if sidecars else 'container exposes'} "
+                f"over {port.protocol} ({who}: {exposed})",
             )

@@ -30,7 +30,11 @@ from components.manifests.meta import (
     version_of,
     with_version,
 )
-from components.manifests.pod import secret_env_keys, security_warnings
+from components.manifests.pod import (
+    extra_container_warnings,
+    secret_env_keys,
+    security_warnings,
+)
 from components.manifests.service import build_service, service_ports
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import build_deployment, build_disruption_budget
@@ -203,6 +207,8 @@ def build_track_deployment(
         pod_annotations=plan.args.annotations,
         secret_name=secret_name,
         replicas=track.replicas,
+        init_containers=plan.args.init_containers,
+        sidecars=plan.args.sidecars,
     )
 
 
@@ -356,6 +362,7 @@ def canary_warnings(plan: CanaryPlan) -> list[str]:
         images["canary.image"] = args.canary.image
     found = image_warnings(images)
     found.extend(security_warnings(args.container))
+    found += extra_container_warnings(args.init_containers, args.sidecars)
     found += secret_env_warnings(args.container.secret_env, "container.secret_env")
     if not split.exact:
         text = (

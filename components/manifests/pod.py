@@ -1,15 +1,27 @@
-"""The pod template: one container with secure defaults, probes, env and volumes."""
+"""The pod template: the app container, its sidecars and init containers, each with secure
+defaults, probes, env, hooks and writable volumes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from components import labels
 from components.inputs import rules
-from components.inputs.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
+from components.inputs.container import (
+    ConfigMapKeyRef,
+    Container,
+    FieldRef,
+    Lifecycle,
+    LifecycleHandler,
+    Probe,
+    ResourceFieldRef,
+    SecretKeyRef,
+    Security,
+    app_lifecycle,
+)
 from components.inputs.deployment import Spread
-from components.manifests.meta import Manifest
+from components.manifests.meta import Manifest, image_warnings
 
 if TYPE_CHECKING:
     import pulumi
@@ -33,6 +45,15 @@ def build_env(container: Container, secret_name: pulumi.Input[str] | None) -> li
             if value.optional:
                 ref["optional"] = True
             env.append({"name": name, "valueFrom": {"configMapKeyRef": ref}})
+        elif isinstance(value, FieldRef):
+            env.append({"name": name, "valueFrom": {"fieldRef": {"fieldPath": value.field_path}}})
+        elif isinstance(value, ResourceFieldRef):
+            resource: Manifest = {"resource": value.resource}
+            if value.container_name is not None:
+                resource["containerName"] = value.container_name
+            if value.divisor is not None:
+                resource["divisor"] = value.divisor
+            env.append({"name": name, "valueFrom": {"resourceFieldRef": resource}})
         else:
             env.append({"name": name, "value": value})
     if container.secret_env:
@@ -63,20 +84,73 @@ def build_probe(container: Container, probe: Probe) -> Manifest:
         if isinstance(port, str):
             port = next(p.port for p in container.ports if p.name == port)
         result["grpc"] = {"port": port}
+        if probe.grpc_service is not None:
+            result["grpc"]["service"] = probe.grpc_service
     else:
-        result["httpGet"] = {
-            "path": probe.path,
-            "port": container.port_for(probe),
-            "scheme": probe.scheme,
-        }
+        result["httpGet"] = build_http_get(container, probe)
     return result
 
 
-def _volume_name(index: int) -> str:
-    return f"writable-{index}"
+def build_http_get(container: Container, request: Probe | LifecycleHandler) -> Manifest:
+    """The httpGet of a probe or a hook."""
+    result: Manifest = {
+        "path": request.path,
+        "port": container.port_for(request),
+        "scheme": request.scheme,
+    }
+    if request.host is not None:
+        result["host"] = request.host
+    if request.headers:
+        result["httpHeaders"] = [{"name": k, "value": v} for k, v in request.headers.items()]
+    return result
 
 
-def build_container(container: Container, secret_name: pulumi.Input[str] | None) -> Manifest:
+def build_lifecycle(container: Container, lifecycle: Lifecycle) -> Manifest:
+    hooks: Manifest = {}
+    for name, handler in lifecycle.handlers():
+        key = "postStart" if name == "post_start" else "preStop"
+        if handler.kind == "exec":
+            hooks[key] = {"exec": {"command": list(handler.command)}}
+        elif handler.kind == "sleep":
+            hooks[key] = {"sleep": {"seconds": handler.seconds}}
+        else:
+            hooks[key] = {"httpGet": build_http_get(container, handler)}
+    return hooks
+
+
+def build_env_from(container: Container) -> list[Manifest]:
+    found: list[Manifest] = []
+    for source in container.env_from:
+        ref: Manifest = {"name": source.secret_name or source.config_map_name}
+        if source.optional:
+            ref["optional"] = True
+        item: Manifest = {"secretRef" if source.secret_name is not None else "configMapRef": ref}
+        if source.prefix:
+            item["prefix"] = source.prefix
+        found.append(item)
+    return found
+
+
+# Where a container runs in the pod: the app's own place, a native sidecar (an init
+# container with restartPolicy Always) or an init container that runs to completion.
+Role = Literal["app", "sidecar", "init"]
+
+
+def _volume_name(index: int, slot: str = "") -> str:
+    # The app container's keep their names (a rename would roll every existing pod).
+    return f"writable-{slot}{index}"
+
+
+def build_container(
+    container: Container,
+    secret_name: pulumi.Input[str] | None,
+    role: Role = "app",
+    *,
+    slot: str = "",
+    pod: Security | None = None,
+) -> Manifest:
+    """One container; ``slot`` tells its writable volumes from the other containers',
+    ``pod`` is the security the pod's securityContext carries (the app container's)."""
     sec = container.security
     security: Manifest = {
         "allowPrivilegeEscalation": sec.allow_privilege_escalation,
@@ -89,11 +163,18 @@ def build_container(container: Container, secret_name: pulumi.Input[str] | None)
     for key, value in (("runAsUser", sec.run_as_user), ("runAsGroup", sec.run_as_group)):
         if value is not None:
             security[key] = value
+    if pod is not None and (sec.seccomp_profile, sec.seccomp_localhost_profile) != (
+        pod.seccomp_profile,
+        pod.seccomp_localhost_profile,
+    ):
+        security["seccompProfile"] = build_seccomp(sec)
     result: Manifest = {
         "name": container.name,
         "image": container.image,
         "securityContext": security,
     }
+    if role == "sidecar":
+        result["restartPolicy"] = "Always"
     if container.command:
         result["command"] = list(container.command)
     if container.args:
@@ -112,6 +193,8 @@ def build_container(container: Container, secret_name: pulumi.Input[str] | None)
     env = build_env(container, secret_name)
     if env:
         result["env"] = env
+    if container.env_from:
+        result["envFrom"] = build_env_from(container)
     resources = build_resources(container)
     if resources:
         result["resources"] = resources
@@ -123,12 +206,39 @@ def build_container(container: Container, secret_name: pulumi.Input[str] | None)
         probe = getattr(container, field_name)
         if probe is not None:
             result[key] = build_probe(container, probe)
+    lifecycle = app_lifecycle(container) if role == "app" else container.lifecycle
+    if lifecycle is not None and (hooks := build_lifecycle(container, lifecycle)):
+        result["lifecycle"] = hooks
     if sec.writable_paths:
         result["volumeMounts"] = [
-            {"name": _volume_name(i), "mountPath": path}
+            {"name": _volume_name(i, slot), "mountPath": path}
             for i, path in enumerate(sec.writable_paths)
         ]
     return result
+
+
+def build_seccomp(sec: Security) -> Manifest:
+    seccomp: Manifest = {"type": sec.seccomp_profile}
+    if sec.seccomp_profile == "Localhost":
+        seccomp["localhostProfile"] = sec.seccomp_localhost_profile
+    return seccomp
+
+
+def build_init_containers(
+    init_containers: Sequence[Container], sidecars: Sequence[Container], pod: Security
+) -> list[tuple[str, Container, Manifest]]:
+    """The pod's initContainers with each one's volume slot: sidecars first, so that the
+    init containers after them can use what they serve (a database proxy, a mesh)."""
+    groups: tuple[tuple[Role, str, Sequence[Container]], ...] = (
+        ("sidecar", "s", sidecars),
+        ("init", "i", init_containers),
+    )
+    return [
+        (slot, c, build_container(c, None, role, slot=slot, pod=pod))
+        for role, prefix, group in groups
+        for i, c in enumerate(group)
+        for slot in (f"{prefix}{i}-",)
+    ]
 
 
 def build_resources(container: Container) -> Manifest:
@@ -157,29 +267,45 @@ def build_spread(spread: Spread, selector: dict[str, str]) -> list[Manifest]:
     ]
 
 
-def unprivileged_port_start(container: Container) -> int | None:
+def unprivileged_port_start(container: Container, sidecars: Sequence[Container] = ()) -> int | None:
     """What ``bind_low_ports`` sets ``net.ipv4.ip_unprivileged_port_start`` to, or None.
 
-    The lowest container port below 1024, so the non-root process can bind it and no
-    lower port becomes bindable; with ``bind_low_ports=True`` and no such port declared,
-    0. Automatic (None) only when the process runs as non-root; an explicit sysctl wins.
+    The lowest port below 1024 of the app container or a sidecar, so the non-root
+    process can bind it and no lower port becomes bindable; with ``bind_low_ports=True``
+    and no such port declared, 0. Automatic (None) only for ports of containers that run
+    as non-root; an explicit sysctl wins. The sysctl is the pod's (one network namespace).
     """
     sec = container.security
     if sec.bind_low_ports is False or rules.UNPRIVILEGED_PORT_START in sec.sysctls:
         return None
-    low = container.low_ports
+    serving = (container, *sidecars)
     if sec.bind_low_ports is None:
-        return low[0] if low and sec.non_root else None
+        low = sorted(p for c in serving if c.security.non_root for p in c.low_ports)
+        return low[0] if low else None
+    low = sorted(p for c in serving for p in c.low_ports)
     return low[0] if low else 0
 
 
-def pod_sysctls(container: Container) -> dict[str, str]:
+def pod_sysctls(container: Container, sidecars: Sequence[Container] = ()) -> dict[str, str]:
     """The pod's sysctls: the user's, plus the unprivileged port start for low ports."""
     result = {name: str(value) for name, value in container.security.sysctls.items()}
-    start = unprivileged_port_start(container)
+    start = unprivileged_port_start(container, sidecars)
     if start is not None:
         result[rules.UNPRIVILEGED_PORT_START] = str(start)
     return result
+
+
+def extra_container_warnings(
+    init_containers: Sequence[Container], sidecars: Sequence[Container]
+) -> list[str]:
+    """The app container's advice, for each sidecar and init container."""
+    found: list[str] = []
+    for field, group in (("sidecars", sidecars), ("init_containers", init_containers)):
+        for i, c in enumerate(group):
+            path = f"{field}[{i}]"
+            found += image_warnings({f"{path}.image": c.image})
+            found += security_warnings(c, path)
+    return found
 
 
 def security_warnings(container: Container, path: str = "container") -> list[str]:
@@ -205,13 +331,12 @@ def build_pod_template(
     spread: Spread | None,
     service_account_name: str | None,
     termination_grace_period_seconds: int | None,
+    init_containers: Sequence[Container] = (),
+    sidecars: Sequence[Container] = (),
 ) -> Manifest:
     sec = container.security
     pod_security: Manifest = {"runAsNonRoot": sec.run_as_non_root}
-    seccomp: Manifest = {"type": sec.seccomp_profile}
-    if sec.seccomp_profile == "Localhost":
-        seccomp["localhostProfile"] = sec.seccomp_localhost_profile
-    pod_security["seccompProfile"] = seccomp
+    pod_security["seccompProfile"] = build_seccomp(sec)
     for key, value in (
         ("runAsUser", sec.run_as_user),
         ("runAsGroup", sec.run_as_group),
@@ -219,7 +344,7 @@ def build_pod_template(
     ):
         if value is not None:
             pod_security[key] = value
-    sysctls = pod_sysctls(container)
+    sysctls = pod_sysctls(container, sidecars)
     if sysctls:
         pod_security["sysctls"] = [
             {"name": name, "value": value} for name, value in sorted(sysctls.items())
@@ -229,10 +354,16 @@ def build_pod_template(
         "securityContext": pod_security,
         "containers": [build_container(container, secret_name)],
     }
-    if sec.writable_paths:
-        spec["volumes"] = [
-            {"name": _volume_name(i), "emptyDir": {}} for i in range(len(sec.writable_paths))
-        ]
+    extra = build_init_containers(init_containers, sidecars, sec)
+    if extra:
+        spec["initContainers"] = [manifest for _, _, manifest in extra]
+    volumes = [
+        {"name": _volume_name(i, slot), "emptyDir": {}}
+        for slot, c in (("", container), *((slot, c) for slot, c, _ in extra))
+        for i in range(len(c.security.writable_paths))
+    ]
+    if volumes:
+        spec["volumes"] = volumes
     if service_account_name:
         spec["serviceAccountName"] = service_account_name
     if termination_grace_period_seconds is not None:

@@ -19,7 +19,8 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from components.errors import Problem
+from components import defaults
+from components.errors import HIDDEN, Problem
 from components.inputs import rules
 
 Level = Literal["advisory", "mandatory"]
@@ -102,6 +103,15 @@ def containers(pod_spec: Mapping[str, Any], path: str) -> Iterator[tuple[str, Ma
     for field in ("initContainers", "containers"):
         for i, c in enumerate(_list(pod_spec.get(field))):
             yield f"{path}.{field}[{i}]", _map(c)
+
+
+def is_sidecar(container: Mapping[str, Any]) -> bool:
+    """An init container that keeps running beside the app (restartPolicy Always)."""
+    return container.get("restartPolicy") == "Always"
+
+
+# What the API server refuses on an init container that runs to completion.
+_NOT_ON_INIT: Final = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
 
 
 def _check(path: str, value: object, check: rules.Check) -> list[Problem]:
@@ -217,10 +227,49 @@ def _workload_api_rules(
         for i, env in enumerate(_list(container.get("env"))):
             out += _check(f"{cpath}.env[{i}].name", _get(env, "name"), rules.env_name)
         out += _resource_rules(f"{cpath}.resources", _map(container.get("resources")))
+        if ".initContainers[" in cpath and not is_sidecar(container):
+            for key in _NOT_ON_INIT:
+                if container.get(key) is not None:
+                    out.append(
+                        Problem(
+                            f"{cpath}.{key}",
+                            HIDDEN,
+                            "must not be set on an init container without restartPolicy "
+                            "'Always' (it runs to completion)",
+                        )
+                    )
+    out += _sleep_hook_rules(f"{path}.spec", spec)
     for name in rules.duplicates(n for n in names if not is_unknown(n)):
         out.append(
-            Problem(f"{path}.spec.containers", name, "is the name of more than one container")
+            Problem(
+                f"{path}.spec.containers",
+                name,
+                "is the name of more than one container (init containers included)",
+            )
         )
+    return out
+
+
+def _sleep_hook_rules(path: str, spec: Mapping[str, Any]) -> list[Problem]:
+    """A sleep hook lasts at most the pod's grace period (validateSleepAction)."""
+    grace = spec.get("terminationGracePeriodSeconds")
+    if is_unknown(grace):
+        return []
+    limit = defaults.TERMINATION_GRACE_PERIOD_SECONDS if grace is None else _int(grace)
+    if limit is None:
+        return []  # not a number: the schema says so
+    out: list[Problem] = []
+    for cpath, c in containers(spec, path):
+        for hook in ("postStart", "preStop"):
+            seconds = _int(_get(c, "lifecycle", hook, "sleep", "seconds"))
+            if seconds is not None and not 0 <= seconds <= limit:
+                out.append(
+                    Problem(
+                        f"{cpath}.lifecycle.{hook}.sleep.seconds",
+                        seconds,
+                        f"must be within 0..{limit} (terminationGracePeriodSeconds)",
+                    )
+                )
     return out
 
 
@@ -566,15 +615,18 @@ def probes_set(manifest: Mapping[str, Any]) -> list[Problem]:
     path, tpl = template
     out: list[Problem] = []
     spec = _map(tpl.get("spec"))
-    for i, c in enumerate(_list(spec.get("containers"))):
-        cpath = f"{path}.spec.containers[{i}]"
+    for cpath, c in containers(spec, f"{path}.spec"):
+        if ".initContainers[" in cpath and not is_sidecar(c):
+            continue  # runs to completion; may not have a probe
         if not _list(_map(c).get("ports")):
             continue  # serves nothing a Service could route to
         probe = _get(c, "readinessProbe")
         if probe is None:
             out.append(
                 Problem(
-                    f"{cpath}.readinessProbe", None, "must be set on a container that serves ports"
+                    f"{cpath}.readinessProbe",
+                    None,
+                    "must be set on a container that serves ports (the app's or a sidecar's)",
                 )
             )
     return out
@@ -695,7 +747,8 @@ RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
     ResourceRule(
         "berth-api-server-rules",
         "Objects the API server would reject (names, labels, selectors, ports, quantities, "
-        "images) fail at preview, not at apply.",
+        "images, probes or hooks on init containers, sleep hooks longer than the grace "
+        "period) fail at preview, not at apply.",
         _API_KINDS,
         "mandatory",
         api_server_rules,
@@ -737,7 +790,7 @@ RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
     ),
     ResourceRule(
         "berth-readiness-probes",
-        "Serving containers of long-running workloads have a readiness probe.",
+        "Serving containers of long-running workloads (sidecars too) have a readiness probe.",
         _POD_KINDS,
         "mandatory",
         probes_set,

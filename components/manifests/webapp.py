@@ -82,6 +82,8 @@ def build_webapp_deployment(plan: WebAppPlan, secret_name: pulumi.Input[str] | N
         pod_labels=workload,
         pod_annotations=args.annotations,
         secret_name=secret_name,
+        init_containers=args.init_containers,
+        sidecars=args.sidecars,
     )
 
 

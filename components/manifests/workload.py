@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from components import defaults
@@ -25,6 +25,8 @@ def build_deployment(
     pod_annotations: Mapping[str, str],
     secret_name: pulumi.Input[str] | None,
     replicas: int | None = None,
+    init_containers: Sequence[Container] = (),
+    sidecars: Sequence[Container] = (),
 ) -> Manifest:
     """A Deployment; ``replicas`` overrides the spec's (canary tracks), None keeps it.
 
@@ -46,6 +48,8 @@ def build_deployment(
             spread=spec.spread,
             service_account_name=spec.service_account_name,
             termination_grace_period_seconds=spec.termination_grace_period_seconds,
+            init_containers=init_containers,
+            sidecars=sidecars,
         ),
     }
     if spec.autoscaling is not None:
