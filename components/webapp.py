@@ -11,6 +11,7 @@ from components._known import check_container
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.pod import security_warnings
+from components.manifests.volumes import FILES_SUFFIX
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
@@ -18,6 +19,7 @@ from components.manifests.webapp import (
     build_webapp_autoscaler,
     build_webapp_budget,
     build_webapp_deployment,
+    build_webapp_files,
     build_webapp_service,
     webapp_fixed_keys,
 )
@@ -64,10 +66,15 @@ class WebApp(pulumi.ComponentResource):
         if secret_manifest is not None:
             self.secret = register(f"{name}{SECRET_SUFFIX}", secret_manifest, child)
             secret_name = metadata_output(self.secret, "name")
+        files_manifest = build_webapp_files(plan)
+        files_name: pulumi.Input[str] | None = None
+        if files_manifest is not None:
+            self.files = register(f"{name}{FILES_SUFFIX}", files_manifest, child)
+            files_name = metadata_output(self.files, "name")
 
         self.deployment = register(
             name,
-            build_webapp_deployment(plan, secret_name),
+            build_webapp_deployment(plan, secret_name, files_name),
             rollout_options(
                 self,
                 rollout_timeout_seconds(args.deployment),

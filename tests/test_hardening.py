@@ -495,7 +495,7 @@ def test_a_misspelt_keyword_is_a_spec_error_that_lists_the_settings() -> None:
     with pytest.raises(SpecError) as error:
         Container(imag="shop:1")  # type: ignore[call-arg]
     assert str(error.value).splitlines()[1].strip() == (
-        "imag: is not a setting of Container (known: args, command, env, image, liveness_probe, "
+        "imag: is not a setting of Container (known: args, command, env, image, liveness_probe, mounts, "
         "name, ports, readiness_probe, resources, secret_env, security, startup_probe, working_dir)"
     )
 

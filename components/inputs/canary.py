@@ -32,6 +32,15 @@ from components.inputs.base import (
 from components.inputs.container import Container, EnvValue, env_value
 from components.inputs.deployment import DeploymentSpec
 from components.inputs.service import ServiceSpec
+from components.inputs.volumes import (
+    Volume,
+    file_content,
+    file_path,
+    files_rules,
+    is_volume,
+    to_volumes,
+    volume_rules,
+)
 from components.inputs.webapp import service_annotation_rules, service_port_rules
 
 # RFC 9110 field-name token; Gateway API's HTTPHeaderName allows the same characters.
@@ -231,9 +240,20 @@ class CanaryServiceArgs(AppArgs):
     service: ServiceSpec = nested(factory=ServiceSpec)
     http_route: HttpRouteSpec | None = nested(HttpRouteSpec, default=None)
     nginx_canary: NginxCanarySpec | None = nested(NginxCanarySpec, default=None)
+    # As WebAppArgs': both tracks mount the same volumes and files.
+    volumes: Sequence[Volume] = field(default=(), converter=to_volumes, checks=[each(is_volume)])
+    files: Mapping[str, str] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(file_path, file_content)]
+    )
 
     def __attrs_post_init__(self) -> None:
         validate(self)
+
+    @rule("container", "volumes", "files")
+    def _volumes(self) -> Iterator[Problem]:
+        containers = {"container": self.container}
+        yield from volume_rules(self.volumes, self.files, containers, files_in="container")
+        yield from files_rules(self.files)
 
     def container_of(self, track: Track) -> Container:
         """The container a track runs; a promoted stable track runs the canary's."""

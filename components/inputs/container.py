@@ -21,6 +21,7 @@ from components.inputs.base import (
     to_tuple,
     tuple_of,
 )
+from components.inputs.volumes import Mount, to_mounts
 
 if TYPE_CHECKING:
     import pulumi
@@ -413,6 +414,10 @@ class Container(Spec):
     liveness_probe: Probe | None = nested(Probe, default=None)
     startup_probe: Probe | None = nested(Probe, default=None)
     security: Security = nested(factory=Security)
+    # Where the pod's volumes appear in this container (WebAppArgs.volumes declares them).
+    mounts: Sequence[Mount] = field(
+        default=(), converter=to_mounts, checks=[each(instance_of(Mount, what="a Mount"))]
+    )
 
     @rule("env", "secret_env")
     def _env_set_once(self) -> Iterator[Problem]:

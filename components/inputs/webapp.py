@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from components.errors import Problem
 from components.inputs import rules
 from components.inputs.app import AppArgs, annotation_rules
-from components.inputs.base import field, from_mapping, instance_of, nested, rule, spec, validate
+from components.inputs.base import (
+    each,
+    field,
+    from_mapping,
+    instance_of,
+    mapping_of,
+    nested,
+    rule,
+    spec,
+    to_dict,
+    validate,
+)
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
 from components.inputs.service import ServiceSpec
+from components.inputs.volumes import (
+    Volume,
+    file_content,
+    file_path,
+    files_rules,
+    is_volume,
+    to_volumes,
+    volume_rules,
+)
 
 
 @spec
@@ -28,8 +48,21 @@ class WebAppArgs(AppArgs):
         checks=[rules.optional(instance_of(ServiceSpec, what="a ServiceSpec"))],
     )
 
+    # The pod's volumes (each mounted by a container's mounts) and files from literal
+    # content: a ConfigMap the WebApp owns, each file mounted at its path (docs/volumes.md).
+    volumes: Sequence[Volume] = field(default=(), converter=to_volumes, checks=[each(is_volume)])
+    files: Mapping[str, str] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(file_path, file_content)]
+    )
+
     def __attrs_post_init__(self) -> None:
         validate(self)
+
+    @rule("container", "volumes", "files")
+    def _volumes(self) -> Iterator[Problem]:
+        containers = {"container": self.container}
+        yield from volume_rules(self.volumes, self.files, containers, files_in="container")
+        yield from files_rules(self.files)
 
     @rule("container", "deployment")
     def _workload(self) -> Iterator[Problem]:

@@ -9,7 +9,9 @@ from components import labels
 from components.inputs import rules
 from components.inputs.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
 from components.inputs.deployment import Spread
+from components.inputs.volumes import writable_volume_name
 from components.manifests.meta import Manifest
+from components.manifests.volumes import PodVolumes, build_mount
 
 if TYPE_CHECKING:
     import pulumi
@@ -72,11 +74,11 @@ def build_probe(container: Container, probe: Probe) -> Manifest:
     return result
 
 
-def _volume_name(index: int) -> str:
-    return f"writable-{index}"
-
-
-def build_container(container: Container, secret_name: pulumi.Input[str] | None) -> Manifest:
+def build_container(
+    container: Container,
+    secret_name: pulumi.Input[str] | None,
+    more_mounts: list[Manifest] | None = None,
+) -> Manifest:
     sec = container.security
     security: Manifest = {
         "allowPrivilegeEscalation": sec.allow_privilege_escalation,
@@ -123,11 +125,13 @@ def build_container(container: Container, secret_name: pulumi.Input[str] | None)
         probe = getattr(container, field_name)
         if probe is not None:
             result[key] = build_probe(container, probe)
-    if sec.writable_paths:
-        result["volumeMounts"] = [
-            {"name": _volume_name(i), "mountPath": path}
-            for i, path in enumerate(sec.writable_paths)
-        ]
+    mounts = [
+        {"name": writable_volume_name(i), "mountPath": path}
+        for i, path in enumerate(sec.writable_paths)
+    ]
+    mounts += [build_mount(m) for m in container.mounts] + (more_mounts or [])
+    if mounts:
+        result["volumeMounts"] = mounts
     return result
 
 
@@ -205,6 +209,7 @@ def build_pod_template(
     spread: Spread | None,
     service_account_name: str | None,
     termination_grace_period_seconds: int | None,
+    volumes: PodVolumes | None = None,
 ) -> Manifest:
     sec = container.security
     pod_security: Manifest = {"runAsNonRoot": sec.run_as_non_root}
@@ -227,12 +232,16 @@ def build_pod_template(
     spec: Manifest = {
         "automountServiceAccountToken": sec.automount_service_account_token,
         "securityContext": pod_security,
-        "containers": [build_container(container, secret_name)],
+        "containers": [
+            build_container(container, secret_name, volumes.file_mounts() if volumes else None)
+        ],
     }
-    if sec.writable_paths:
-        spec["volumes"] = [
-            {"name": _volume_name(i), "emptyDir": {}} for i in range(len(sec.writable_paths))
-        ]
+    pod_volumes = [
+        {"name": writable_volume_name(i), "emptyDir": {}} for i in range(len(sec.writable_paths))
+    ]
+    pod_volumes += volumes.pod_volumes() if volumes is not None else []
+    if pod_volumes:
+        spec["volumes"] = pod_volumes
     if service_account_name:
         spec["serviceAccountName"] = service_account_name
     if termination_grace_period_seconds is not None:

@@ -10,6 +10,7 @@ from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec, Metric, ScalingBehavior
 from components.manifests.meta import Manifest
 from components.manifests.pod import build_pod_template
+from components.manifests.volumes import PodVolumes
 
 if TYPE_CHECKING:
     import pulumi
@@ -25,6 +26,7 @@ def build_deployment(
     pod_annotations: Mapping[str, str],
     secret_name: pulumi.Input[str] | None,
     replicas: int | None = None,
+    volumes: PodVolumes | None = None,
 ) -> Manifest:
     """A Deployment; ``replicas`` overrides the spec's (canary tracks), None keeps it.
 
@@ -46,6 +48,7 @@ def build_deployment(
             spread=spec.spread,
             service_account_name=spec.service_account_name,
             termination_grace_period_seconds=spec.termination_grace_period_seconds,
+            volumes=volumes,
         ),
     }
     if spec.autoscaling is not None:

@@ -1,0 +1,76 @@
+"""Files and volumes as Pulumi sees them: the ConfigMap is the component's child, and the
+Deployment mounts it by its real name. Every test runs in preview and in update mode."""
+
+from __future__ import annotations
+
+from components import (
+    CanaryService,
+    CanaryServiceArgs,
+    Container,
+    ContainerPort,
+    EmptyDirVolume,
+    Mount,
+    WebApp,
+    WebAppArgs,
+)
+from components.testing import PulumiHarness
+
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+WEB = Container(
+    image="shop:1.0",
+    ports=[ContainerPort(port=8080, name="http")],
+    mounts=[Mount(volume="cache", path="/var/cache")],
+)
+FILES = {"/etc/shop/config.yaml": "listen: 8080\n"}
+
+
+def test_files_are_a_config_map_of_the_webapp_that_its_deployment_mounts(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    pulumi_harness.run(
+        lambda: WebApp(
+            "shop",
+            WebAppArgs(container=WEB, volumes=[EmptyDirVolume(name="cache")], files=FILES),
+        )
+    )
+    registry = pulumi_harness.registry
+    component = registry.one("berth:index:WebApp", name="shop")
+    config_map = registry.one(CONFIG_MAP, name="shop-files")
+    deployment = registry.one(DEPLOYMENT, name="shop")
+    assert config_map.parent == component.urn
+    assert config_map.inputs["data"] == {"config.yaml": "listen: 8080\n"}
+    assert config_map.inputs["immutable"] is True
+    spec = deployment.inputs["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["berth-files"]["configMap"]["name"] == config_map.outputs["metadata"]["name"]
+    assert volumes["cache"] == {"name": "cache", "emptyDir": {}}
+    assert registry.depends_on(deployment, config_map)
+
+
+def test_without_files_no_config_map_is_registered(pulumi_harness: PulumiHarness) -> None:
+    pulumi_harness.run(
+        lambda: WebApp("shop", WebAppArgs(container=WEB, volumes=[EmptyDirVolume(name="cache")]))
+    )
+    assert pulumi_harness.registry.of_type(CONFIG_MAP) == ()
+
+
+def test_both_canary_tracks_mount_the_canarys_one_config_map(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    pulumi_harness.run(
+        lambda: CanaryService(
+            "shop",
+            CanaryServiceArgs(container=WEB, volumes=[EmptyDirVolume(name="cache")], files=FILES),
+        )
+    )
+    registry = pulumi_harness.registry
+    config_map = registry.one(CONFIG_MAP)
+    assert config_map.parent == registry.one("berth:index:CanaryService").urn
+    name = config_map.outputs["metadata"]["name"]
+    deployments = registry.of_type(DEPLOYMENT)
+    assert len(deployments) == 2
+    for deployment in deployments:
+        volumes = deployment.inputs["spec"]["template"]["spec"]["volumes"]
+        assert {"name": "berth-files", "configMap": {"name": name}} in volumes
+        assert registry.depends_on(deployment, config_map)
