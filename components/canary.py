@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components._known import check_container, check_env
+from components._known import check_container, check_env, check_volumes
 from components.inputs.canary import CanaryServiceArgs
 from components.manifests.canary import (
     CANARY_SUFFIX,
@@ -66,6 +66,7 @@ class CanaryService(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         context = f"CanaryService {name!r}"
         check_container(args.container, "container", context)
+        check_volumes(args.volumes, "volumes", context)
         if args.canary is not None:
             check_env(args.canary.env, "canary.env", context)
         child = pulumi.ResourceOptions(parent=self)

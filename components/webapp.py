@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from components._known import check_container
+from components._known import check_container, check_volumes
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.pod import security_warnings
@@ -58,6 +58,7 @@ class WebApp(pulumi.ComponentResource):
         claim_names(f"WebApp {name!r}", webapp_fixed_keys(name, args))
         super().__init__(TYPE, name, None, opts)
         check_container(args.container, "container", f"WebApp {name!r}")
+        check_volumes(args.volumes, "volumes", f"WebApp {name!r}")
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 

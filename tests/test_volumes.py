@@ -27,6 +27,7 @@ from components import (
     WebAppArgs,
 )
 from components.config import args_from_config
+from components.inputs import rules
 from components.inputs.canary import CanaryServiceArgs, CanaryTrack
 from components.manifests.canary import build_canary
 from components.manifests.meta import Manifest
@@ -575,3 +576,31 @@ def test_bad_volume_config_is_reported_at_its_key_path(
     with pytest.raises(SpecError) as caught:
         args_from_config(WebAppArgs, data, key="berth:shop", stack="dev")
     assert expected in str(caught.value), str(caught.value)
+
+
+def test_the_files_hash_never_takes_the_pod_templates_annotations_over_the_limit() -> None:
+    def args(size: int) -> WebAppArgs:
+        return WebAppArgs(
+            container=WEB, annotations={"note": "x" * size}, files={"/etc/a.yaml": "a"}
+        )
+
+    low, high = 0, rules.ANNOTATIONS_SIZE_LIMIT
+    while low < high:  # the largest annotation the rule lets through
+        middle = (low + high + 1) // 2
+        try:
+            args(middle)
+        except SpecError:
+            high = middle - 1
+        else:
+            low = middle
+    annotations = annotations_of(build(args(low)))
+    assert "berth.dev/files-sha256" in annotations
+    assert rules.byte_size(annotations) <= rules.ANNOTATIONS_SIZE_LIMIT
+    problems = problems_of(lambda: args(low + 1))
+    assert problems == [
+        f"annotations: {rules.ANNOTATIONS_SIZE_LIMIT + 1} bytes (keys and values) is more than "
+        "an object's annotations may total (262144 bytes, 256 KiB) with the hash of files on "
+        "the pod template"
+    ]
+    # Without files the same annotations are no problem: the limit is not lowered for all.
+    WebAppArgs(container=WEB, annotations={"note": "x" * (low + 1)})

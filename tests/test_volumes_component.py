@@ -3,6 +3,9 @@ Deployment mounts it by its real name. Every test runs in preview and in update 
 
 from __future__ import annotations
 
+import pulumi
+import pytest
+
 from components import (
     CanaryService,
     CanaryServiceArgs,
@@ -10,6 +13,9 @@ from components import (
     ContainerPort,
     EmptyDirVolume,
     Mount,
+    PersistentVolumeClaimVolume,
+    SecretVolume,
+    SpecError,
     WebApp,
     WebAppArgs,
 )
@@ -74,3 +80,39 @@ def test_both_canary_tracks_mount_the_canarys_one_config_map(
         volumes = deployment.inputs["spec"]["template"]["spec"]["volumes"]
         assert {"name": "berth-files", "configMap": {"name": name}} in volumes
         assert registry.depends_on(deployment, config_map)
+
+
+def test_a_volume_object_name_given_as_an_output_is_checked_once_known(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    def program() -> None:
+        name = pulumi.Output.secret("Not A Name")
+        tls = SecretVolume(name="tls", secret_name=name)
+        container = WEB.evolve(mounts=[*WEB.mounts, Mount(volume="tls", path="/etc/tls")])
+        WebApp(
+            "shop",
+            WebAppArgs(container=container, volumes=[EmptyDirVolume(name="cache"), tls]),
+        )
+
+    with pytest.raises(SpecError) as caught:
+        pulumi_harness.run(program)
+    message = str(caught.value)
+    assert (
+        "volumes[1].secret_name: (the value of a pulumi.Output) is not a valid DNS-1123 "
+        "subdomain" in message
+    )
+    assert "Not A Name" not in message
+
+
+def test_a_claim_named_by_an_output_is_mounted_by_its_value(pulumi_harness: PulumiHarness) -> None:
+    def program() -> None:
+        claim = PersistentVolumeClaimVolume(
+            name="cache", claim_name=pulumi.Output.from_input("shop-cache")
+        )
+        WebApp("shop", WebAppArgs(container=WEB, volumes=[claim]))
+
+    pulumi_harness.run(program)
+    spec = pulumi_harness.registry.one(DEPLOYMENT).inputs["spec"]["template"]["spec"]
+    assert {"name": "cache", "persistentVolumeClaim": {"claimName": "shop-cache"}} in spec[
+        "volumes"
+    ]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from components.errors import Problem, stand_in
 from components.inputs import rules
+from components.inputs.app import annotation_rules
 from components.inputs.base import (
     Spec,
     Unbuilt,
@@ -29,6 +30,7 @@ from components.inputs.base import (
     spec,
     to_tuple,
 )
+from components.labels import FILES_HASH as FILES_HASH_KEY
 
 if TYPE_CHECKING:
     import pulumi
@@ -580,6 +582,21 @@ def files_rules(files: Mapping[str, str]) -> Iterator[Problem]:
     size = rules.byte_size({keys[path]: content for path, content in files.items()})
     if size > rules.DATA_SIZE_LIMIT:
         yield Problem("files", size, rules.CONFIG_MAP_SIZE_TEXT)
+
+
+def files_annotation_rules(
+    annotations: Mapping[str, str], files: Mapping[str, str]
+) -> Iterator[Problem]:
+    """With files, the pod template carries the component's annotations and the content
+    hash (reported once: not when the annotations alone are already too many)."""
+    if files and not any(annotation_rules(annotations)):
+        size = rules.byte_size({**annotations, FILES_HASH_KEY: "0" * 64})
+        if size > rules.ANNOTATIONS_SIZE_LIMIT:
+            yield Problem(
+                "annotations",
+                size,
+                f"{rules.ANNOTATIONS_SIZE_TEXT} with the hash of files on the pod template",
+            )
 
 
 def file_content(value: object) -> str | None:

@@ -26,6 +26,7 @@ from components.inputs.volumes import (
     Volume,
     file_content,
     file_path,
+    files_annotation_rules,
     files_rules,
     is_volume,
     to_volumes,
@@ -63,6 +64,10 @@ class WebAppArgs(AppArgs):
         containers = {"container": self.container}
         yield from volume_rules(self.volumes, self.files, containers, files_in="container")
         yield from files_rules(self.files)
+
+    @rule("annotations", "files")
+    def _files_annotations_fit(self) -> Iterator[Problem]:
+        return files_annotation_rules(self.annotations, self.files)
 
     @rule("container", "deployment")
     def _workload(self) -> Iterator[Problem]:
