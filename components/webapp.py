@@ -11,7 +11,7 @@ from components._known import check_container, check_volumes
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.pod import security_warnings
-from components.manifests.volumes import FILES_SUFFIX
+from components.manifests.volumes import FILES_SUFFIX, volume_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
@@ -96,6 +96,8 @@ class WebApp(pulumi.ComponentResource):
         ]:
             pulumi.log.warn(warning, resource=self)
         for warning in security_warnings(args.container):
+            pulumi.log.warn(warning, resource=self)
+        for warning in volume_warnings(args.volumes, args.files, args.container, "container"):
             pulumi.log.warn(warning, resource=self)
         # The outputs below are derived on first use and not registered here: each
         # Output costs the SDK futures and tasks, registering them costs an await of

@@ -9,6 +9,7 @@ import pytest
 from components import (
     CanaryService,
     CanaryServiceArgs,
+    ConfigMapVolume,
     Container,
     ContainerPort,
     EmptyDirVolume,
@@ -116,3 +117,42 @@ def test_a_claim_named_by_an_output_is_mounted_by_its_value(pulumi_harness: Pulu
     assert {"name": "cache", "persistentVolumeClaim": {"claimName": "shop-cache"}} in spec[
         "volumes"
     ]
+
+
+def test_a_mount_point_inside_a_read_only_mount_is_warned_about(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    container = WEB.evolve(
+        mounts=[
+            Mount(volume="settings", path="/etc/shop"),
+            Mount(volume="cache", path="/etc/shop/cache"),
+            Mount(volume="cache", path="/etc/shopping", sub_path="other"),
+        ]
+    )
+    settings = ConfigMapVolume(name="settings", config_map_name="shop-settings")
+    args = WebAppArgs(
+        container=container,
+        volumes=[settings, EmptyDirVolume(name="cache")],
+        files={"/etc/shop/config.yaml": "a: 1", "/etc/other.yaml": "b: 2"},
+    )
+    pulumi_harness.run(lambda: WebApp("shop", args))
+    warnings = [w for w in pulumi_harness.registry.warnings if "read-only mount" in str(w)]
+    text = "\n".join(str(w) for w in warnings)
+    assert len(warnings) == 2, text
+    assert "container.mounts[1].path: '/etc/shop/cache' is inside the read-only mount " in text
+    assert "files['/etc/shop/config.yaml']: '/etc/shop/config.yaml' is inside" in text
+
+
+def test_mounts_inside_a_writable_volume_are_not_warned_about(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    container = WEB.evolve(
+        mounts=[Mount(volume="cache", path="/srv"), Mount(volume="data", path="/srv/data")]
+    )
+    args = WebAppArgs(
+        container=container,
+        volumes=[EmptyDirVolume(name="cache"), EmptyDirVolume(name="data")],
+        files={"/srv/config.yaml": "a: 1", "/tmp/x.yaml": "x"},
+    )
+    pulumi_harness.run(lambda: WebApp("shop", args))
+    assert not [w for w in pulumi_harness.registry.warnings if "read-only mount" in str(w)]

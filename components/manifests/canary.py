@@ -37,6 +37,7 @@ from components.manifests.volumes import (
     build_files_config_map,
     files_annotations,
     files_suffix,
+    volume_warnings,
 )
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import build_deployment, build_disruption_budget
@@ -377,6 +378,7 @@ def canary_warnings(plan: CanaryPlan) -> list[str]:
     found = image_warnings(images)
     found.extend(security_warnings(args.container))
     found += secret_env_warnings(args.container.secret_env, "container.secret_env")
+    found += volume_warnings(args.volumes, args.files, args.container, "container")
     if not split.exact:
         text = (
             f"canary_weight {split.requested}% cannot be met with {split.total} pods: the "

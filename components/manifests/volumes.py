@@ -23,6 +23,7 @@ from components import labels
 from components.inputs import rules
 from components.inputs.volumes import (
     FILES_VOLUME,
+    READ_ONLY_VOLUMES,
     ConfigMapProjection,
     ConfigMapVolume,
     DownwardAPIProjection,
@@ -43,6 +44,8 @@ from components.manifests.meta import Manifest
 
 if TYPE_CHECKING:
     import pulumi
+
+    from components.inputs.container import Container
 
 FILES_SUFFIX = "-files"
 # Hex digits of the content hash in a fixed ConfigMap name (kustomize uses 10 too).
@@ -224,3 +227,40 @@ def files_suffix(fixed: bool, files: Mapping[str, str]) -> str:
     """The suffix of the files ConfigMap's name: with a fixed name the content's hash (a
     change is a new name), autonamed the plain suffix (Pulumi's random suffix follows)."""
     return files_name_suffix(files) if fixed else FILES_SUFFIX
+
+
+def _read_only(volume: Volume | None, mount: Mount) -> bool:
+    if mount.read_only or isinstance(volume, READ_ONLY_VOLUMES):
+        return True
+    return isinstance(volume, PersistentVolumeClaimVolume) and volume.read_only
+
+
+def _under(path: str, parent: str) -> bool:
+    return path.startswith(parent.rstrip("/") + "/")
+
+
+def volume_warnings(
+    volumes: Sequence[Volume], files: Mapping[str, str], container: Container, path: str
+) -> list[str]:
+    """Advice the spec cannot check: a mount point inside a read-only mount.
+
+    The runtime creates each mount point before it mounts there; inside a read-only mount
+    (a ConfigMap, Secret or projected volume, or ``read_only=True``) it cannot, and the
+    container does not start, unless the volume happens to hold that path already.
+    """
+    by_name = {v.name: v for v in volumes}
+    read_only = [
+        (f"{path}.mounts[{i}]", m.path)
+        for i, m in enumerate(container.mounts)
+        if _read_only(by_name.get(m.volume), m)
+    ]
+    inner = [(f"{path}.mounts[{i}].path", m.path) for i, m in enumerate(container.mounts)]
+    inner += [(f"files[{p!r}]", p) for p in sorted(files)]
+    return [
+        f"{where}: {target!r} is inside the read-only mount {outer} ({parent!r}): the runtime "
+        "cannot create a mount point there, so the container fails to start unless the volume "
+        "holds that path already; mount it elsewhere, or mount the volume read-write"
+        for where, target in inner
+        for outer, parent in read_only
+        if _under(target, parent)
+    ]
