@@ -19,6 +19,7 @@ from components.errors import HIDDEN, Problem, SpecError
 from components.inputs import rules
 from components.inputs.container import ConfigMapKeyRef, Container, SecretKeyRef
 from components.inputs.rules import Check
+from components.inputs.volumes import ProjectedVolume, Volume
 
 
 def check_when_known(value: Any, check: Check, path: str, context: str) -> None:
@@ -92,3 +93,23 @@ def check_env(env: Mapping[str, Any], path: str, context: str) -> None:
 def check_credentials(values: dict[str, Any], context: str) -> None:
     for path, value in values.items():
         check_when_known(value, _credential, path, context)
+
+
+def check_volumes(volumes: Sequence[Volume], path: str, context: str) -> None:
+    """Attach checks to the object names among ``volumes`` given as Outputs."""
+    for i, volume in enumerate(volumes):
+        at = f"{path}[{i}]"
+        named: list[tuple[str, object]] = [
+            (field, getattr(volume, field))
+            for field in ("config_map_name", "secret_name", "claim_name")
+            if hasattr(volume, field)
+        ]
+        if isinstance(volume, ProjectedVolume):
+            named += [
+                (f"sources[{j}].{field}", getattr(source, field))
+                for j, source in enumerate(volume.sources)
+                for field in ("config_map_name", "secret_name")
+                if hasattr(source, field)
+            ]
+        for field, value in named:
+            check_when_known(value, rules.dns1123_subdomain, f"{at}.{field}", context)

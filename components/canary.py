@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pulumi
 
-from components._known import check_env, check_pod
+from components._known import check_env, check_pod, check_volumes
 from components.inputs.canary import CanaryServiceArgs
 from components.manifests.canary import (
     CANARY_SUFFIX,
     STABLE_SUFFIX,
     CanaryPlan,
+    build_canary_files,
     build_canary_secret,
     build_http_route,
     build_main_service,
@@ -21,6 +22,7 @@ from components.manifests.canary import (
     canary_warnings,
 )
 from components.manifests.meta import dns_name
+from components.manifests.volumes import FILES_SUFFIX
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import rollout_timeout_seconds
 from components.register import claim_names, register, rollout_options
@@ -64,6 +66,7 @@ class CanaryService(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         context = f"CanaryService {name!r}"
         check_pod(args.container, args.init_containers, args.sidecars, context)
+        check_volumes(args.volumes, "volumes", context)
         if args.canary is not None:
             check_env(args.canary.env, "canary.env", context)
         child = pulumi.ResourceOptions(parent=self)
@@ -73,6 +76,11 @@ class CanaryService(pulumi.ComponentResource):
         if secret is not None:
             self.secret = register(f"{name}{SECRET_SUFFIX}", secret, child)
             secret_name = metadata_output(self.secret, "name")
+        files_name: pulumi.Input[str] | None = None
+        files = build_canary_files(plan)
+        if files is not None:
+            self.files = register(f"{name}{FILES_SUFFIX}", files, child)
+            files_name = metadata_output(self.files, "name")
 
         # The track that grows rolls out first and the other waits for it, so capacity
         # never dips: a canary is ready before stable shrinks, and on a rollback or a
@@ -83,12 +91,12 @@ class CanaryService(pulumi.ComponentResource):
         )
         first = register(
             f"{name}{leader.suffix}",
-            build_track_deployment(plan, leader, secret_name),
+            build_track_deployment(plan, leader, secret_name, files_name),
             rollout_options(self, timeout),
         )
         second = register(
             f"{name}{follower.suffix}",
-            build_track_deployment(plan, follower, secret_name),
+            build_track_deployment(plan, follower, secret_name, files_name),
             rollout_options(self, timeout, depends_on=[first]),
         )
         self.stable_deployment, self.canary_deployment = (

@@ -35,3 +35,6 @@ WAIT_FOR: Final = "pulumi.com/waitFor"
 # What a LoadBalancer Service is awaited for when its pods are awaited elsewhere: an
 # address (the first ingress entry), as the provider's Service await also requires.
 LOAD_BALANCER_ADDRESS: Final = "jsonpath={.status.loadBalancer.ingress[0]}"
+# The SHA-256 of a component's `files` on its pod template: a change rolls the pods (the
+# files are subPath mounts, which never see a change of their ConfigMap).
+FILES_HASH: Final = "berth.dev/files-sha256"

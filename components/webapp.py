@@ -7,10 +7,11 @@ from typing import Any
 
 import pulumi
 
-from components._known import check_pod
+from components._known import check_pod, check_volumes
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.pod import extra_container_warnings, security_warnings
+from components.manifests.volumes import FILES_SUFFIX, volume_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
@@ -18,6 +19,7 @@ from components.manifests.webapp import (
     build_webapp_autoscaler,
     build_webapp_budget,
     build_webapp_deployment,
+    build_webapp_files,
     build_webapp_service,
     webapp_fixed_keys,
 )
@@ -56,6 +58,7 @@ class WebApp(pulumi.ComponentResource):
         claim_names(f"WebApp {name!r}", webapp_fixed_keys(name, args))
         super().__init__(TYPE, name, None, opts)
         check_pod(args.container, args.init_containers, args.sidecars, f"WebApp {name!r}")
+        check_volumes(args.volumes, "volumes", f"WebApp {name!r}")
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 
@@ -64,10 +67,15 @@ class WebApp(pulumi.ComponentResource):
         if secret_manifest is not None:
             self.secret = register(f"{name}{SECRET_SUFFIX}", secret_manifest, child)
             secret_name = metadata_output(self.secret, "name")
+        files_manifest = build_webapp_files(plan)
+        files_name: pulumi.Input[str] | None = None
+        if files_manifest is not None:
+            self.files = register(f"{name}{FILES_SUFFIX}", files_manifest, child)
+            files_name = metadata_output(self.files, "name")
 
         self.deployment = register(
             name,
-            build_webapp_deployment(plan, secret_name),
+            build_webapp_deployment(plan, secret_name, files_name),
             rollout_options(
                 self,
                 rollout_timeout_seconds(args.deployment),
@@ -91,6 +99,8 @@ class WebApp(pulumi.ComponentResource):
             *security_warnings(args.container),
             *extra_container_warnings(args.init_containers, args.sidecars),
         ]:
+            pulumi.log.warn(warning, resource=self)
+        for warning in volume_warnings(args.volumes, args.files, args.container, "container"):
             pulumi.log.warn(warning, resource=self)
         # The outputs below are derived on first use and not registered here: each
         # Output costs the SDK futures and tasks, registering them costs an await of

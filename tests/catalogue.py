@@ -5,24 +5,37 @@ from __future__ import annotations
 from components import (
     Autoscaling,
     ConfigMapKeyRef,
+    ConfigMapProjection,
+    ConfigMapVolume,
     Container,
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    DownwardAPIFile,
+    DownwardAPIProjection,
+    EmptyDirVolume,
     EnvFrom,
+    EphemeralVolume,
     FieldRef,
+    KeyToPath,
     Lifecycle,
     LifecycleHandler,
     Metric,
     MetricObject,
+    Mount,
+    PersistentVolumeClaimVolume,
     Probe,
+    ProjectedVolume,
     ResourceFieldRef,
     Resources,
     ScalingBehavior,
     ScalingPolicy,
     ScalingRules,
     SecretKeyRef,
+    SecretProjection,
+    SecretVolume,
     Security,
+    ServiceAccountTokenProjection,
     ServicePort,
     ServiceSpec,
     Spread,
@@ -259,5 +272,59 @@ CATALOGUE: dict[str, WebAppArgs] = {
             ports=[ContainerPort(port=8080, name="http")],
             lifecycle=Lifecycle(pre_stop=None),
         )
+    ),
+    "volumes-and-files": WebAppArgs(
+        name="files",
+        container=Container(
+            image="registry.example.com/shop:1.4.2",
+            ports=[ContainerPort(port=8080, name="http")],
+            mounts=[
+                Mount(volume="cache", path="/var/cache/shop"),
+                Mount(volume="scratch", path="/dev/shm"),
+                Mount(volume="settings", path="/etc/shop/settings", read_only=True),
+                Mount(volume="tls", path="/etc/shop/tls", read_only=True),
+                Mount(volume="identity", path="/var/run/shop", read_only=True),
+                Mount(volume="uploads", path="/srv/uploads"),
+                Mount(volume="work", path="/srv/work"),
+                Mount(volume="settings", path="/etc/shop/feature.flags", sub_path="flags"),
+            ],
+        ),
+        volumes=[
+            EmptyDirVolume(name="cache", size_limit="512Mi"),
+            EmptyDirVolume(name="scratch", medium="Memory", size_limit="64Mi"),
+            ConfigMapVolume(
+                name="settings",
+                config_map_name="shop-settings",
+                items=[KeyToPath(key="flags", path="flags", mode=0o440)],
+                default_mode=0o444,
+            ),
+            SecretVolume(name="tls", secret_name="shop-tls", optional=True),
+            ProjectedVolume(
+                name="identity",
+                sources=[
+                    ServiceAccountTokenProjection(path="token", audience="vault"),
+                    DownwardAPIProjection(
+                        items=[
+                            DownwardAPIFile(path="labels", field_path="metadata.labels"),
+                            DownwardAPIFile(
+                                path="memory", resource="limits.memory", container_name="app"
+                            ),
+                        ]
+                    ),
+                    ConfigMapProjection(
+                        config_map_name="shop-ca", items=[KeyToPath(key="ca.crt", path="ca.crt")]
+                    ),
+                    SecretProjection(
+                        secret_name="shop-key", items=[KeyToPath(key="key", path="key.pem")]
+                    ),
+                ],
+            ),
+            PersistentVolumeClaimVolume(name="uploads", claim_name="shop-uploads"),
+            EphemeralVolume(name="work", size="10Gi", storage_class="fast"),
+        ],
+        files={
+            "/etc/shop/config.yaml": "listen: 8080\n",
+            "/etc/nginx/conf.d/shop.conf": "server { listen 8080; }\n",
+        },
     ),
 }

@@ -496,7 +496,7 @@ def test_a_misspelt_keyword_is_a_spec_error_that_lists_the_settings() -> None:
         Container(imag="shop:1")  # type: ignore[call-arg]
     assert str(error.value).splitlines()[1].strip() == (
         "imag: is not a setting of Container (known: args, command, env, env_from, image, "
-        "lifecycle, liveness_probe, name, ports, readiness_probe, resources, secret_env, "
+        "lifecycle, liveness_probe, mounts, name, ports, readiness_probe, resources, secret_env, "
         "security, startup_probe, working_dir)"
     )
 

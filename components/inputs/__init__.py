@@ -41,6 +41,19 @@ _EXPORTS: dict[str, str] = {
     "ServiceSpec": "components.inputs.service",
     "Spread": "components.inputs.deployment",
     "WebAppArgs": "components.inputs.webapp",
+    "Mount": "components.inputs.volumes",
+    "KeyToPath": "components.inputs.volumes",
+    "EmptyDirVolume": "components.inputs.volumes",
+    "ConfigMapVolume": "components.inputs.volumes",
+    "SecretVolume": "components.inputs.volumes",
+    "ProjectedVolume": "components.inputs.volumes",
+    "PersistentVolumeClaimVolume": "components.inputs.volumes",
+    "EphemeralVolume": "components.inputs.volumes",
+    "ConfigMapProjection": "components.inputs.volumes",
+    "SecretProjection": "components.inputs.volumes",
+    "DownwardAPIProjection": "components.inputs.volumes",
+    "DownwardAPIFile": "components.inputs.volumes",
+    "ServiceAccountTokenProjection": "components.inputs.volumes",
 }
 
 __all__ = list(_EXPORTS)
@@ -83,4 +96,19 @@ if TYPE_CHECKING:
         Spread as Spread,
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
+    from components.inputs.volumes import (
+        ConfigMapProjection as ConfigMapProjection,
+        ConfigMapVolume as ConfigMapVolume,
+        DownwardAPIFile as DownwardAPIFile,
+        DownwardAPIProjection as DownwardAPIProjection,
+        EmptyDirVolume as EmptyDirVolume,
+        EphemeralVolume as EphemeralVolume,
+        KeyToPath as KeyToPath,
+        Mount as Mount,
+        PersistentVolumeClaimVolume as PersistentVolumeClaimVolume,
+        ProjectedVolume as ProjectedVolume,
+        SecretProjection as SecretProjection,
+        SecretVolume as SecretVolume,
+        ServiceAccountTokenProjection as ServiceAccountTokenProjection,
+    )
     from components.inputs.webapp import WebAppArgs as WebAppArgs

@@ -25,13 +25,24 @@ from components.inputs.base import (
     nested,
     rule,
     spec,
+    to_dict,
     to_tuple,
     validate,
 )
 from components.inputs.container import Container, EnvValue, env_value, to_env
 from components.inputs.deployment import DeploymentSpec
-from components.inputs.pod_containers import containers_field, pod_container_rules
+from components.inputs.pod_containers import containers_field, pod_container_rules, pod_containers
 from components.inputs.service import ServiceSpec
+from components.inputs.volumes import (
+    Volume,
+    file_content,
+    file_path,
+    files_annotation_rules,
+    files_rules,
+    is_volume,
+    to_volumes,
+    volume_rules,
+)
 from components.inputs.webapp import service_annotation_rules, service_port_rules
 
 # RFC 9110 field-name token; Gateway API's HTTPHeaderName allows the same characters.
@@ -234,9 +245,24 @@ class CanaryServiceArgs(AppArgs):
     service: ServiceSpec = nested(factory=ServiceSpec)
     http_route: HttpRouteSpec | None = nested(HttpRouteSpec, default=None)
     nginx_canary: NginxCanarySpec | None = nested(NginxCanarySpec, default=None)
+    # As WebAppArgs': both tracks mount the same volumes and files.
+    volumes: Sequence[Volume] = field(default=(), converter=to_volumes, checks=[each(is_volume)])
+    files: Mapping[str, str] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(file_path, file_content)]
+    )
 
     def __attrs_post_init__(self) -> None:
         validate(self)
+
+    @rule("container", "init_containers", "sidecars", "volumes", "files")
+    def _volumes(self) -> Iterator[Problem]:
+        containers = dict(pod_containers(self.container, self.init_containers, self.sidecars))
+        yield from volume_rules(self.volumes, self.files, containers, files_in="container")
+        yield from files_rules(self.files)
+
+    @rule("annotations", "files")
+    def _files_annotations_fit(self) -> Iterator[Problem]:
+        return files_annotation_rules(self.annotations, self.files)
 
     def container_of(self, track: Track) -> Container:
         """The container a track runs; a promoted stable track runs the canary's."""

@@ -23,6 +23,7 @@ from components.inputs.base import (
     to_tuple,
     tuple_of,
 )
+from components.inputs.volumes import Mount, to_mounts
 
 if TYPE_CHECKING:
     import pulumi
@@ -660,6 +661,10 @@ class Container(Spec):
     # Lifecycle() (a preStop sleep, for zero-downtime termination); sidecars and init
     # containers get no hooks (sidecars are stopped only after the app has exited).
     lifecycle: Lifecycle | None = nested(Lifecycle, default=None)
+    # Where the pod's volumes appear in this container (WebAppArgs.volumes declares them).
+    mounts: Sequence[Mount] = field(
+        default=(), converter=to_mounts, checks=[each(instance_of(Mount, what="a Mount"))]
+    )
 
     @rule("env", "secret_env")
     def _env_set_once(self) -> Iterator[Problem]:

@@ -447,6 +447,10 @@ DATA_SIZE_TEXT = (
     f"bytes (keys and values) is more than a Secret's data may hold "
     f"({DATA_SIZE_LIMIT} bytes, 1 MiB)"
 )
+CONFIG_MAP_SIZE_TEXT = (
+    f"bytes (keys and values) is more than a ConfigMap's data may hold "
+    f"({DATA_SIZE_LIMIT} bytes, 1 MiB); mount large files from a volume instead"
+)
 
 
 def duplicates(values: Iterable[object]) -> list[object]:

@@ -7,11 +7,37 @@ from collections.abc import Iterator, Mapping, Sequence
 from components.errors import Problem
 from components.inputs import rules
 from components.inputs.app import AppArgs, annotation_rules
-from components.inputs.base import field, from_mapping, instance_of, nested, rule, spec, validate
+from components.inputs.base import (
+    each,
+    field,
+    from_mapping,
+    instance_of,
+    mapping_of,
+    nested,
+    rule,
+    spec,
+    to_dict,
+    validate,
+)
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
-from components.inputs.pod_containers import containers_field, pod_container_rules, serving
+from components.inputs.pod_containers import (
+    containers_field,
+    pod_container_rules,
+    pod_containers,
+    serving,
+)
 from components.inputs.service import ServiceSpec
+from components.inputs.volumes import (
+    Volume,
+    file_content,
+    file_path,
+    files_annotation_rules,
+    files_rules,
+    is_volume,
+    to_volumes,
+    volume_rules,
+)
 
 
 @spec
@@ -33,8 +59,25 @@ class WebAppArgs(AppArgs):
         checks=[rules.optional(instance_of(ServiceSpec, what="a ServiceSpec"))],
     )
 
+    # The pod's volumes (each mounted by a container's mounts) and files from literal
+    # content: a ConfigMap the WebApp owns, each file mounted at its path (docs/volumes.md).
+    volumes: Sequence[Volume] = field(default=(), converter=to_volumes, checks=[each(is_volume)])
+    files: Mapping[str, str] = field(
+        factory=dict, converter=to_dict, checks=[mapping_of(file_path, file_content)]
+    )
+
     def __attrs_post_init__(self) -> None:
         validate(self)
+
+    @rule("container", "init_containers", "sidecars", "volumes", "files")
+    def _volumes(self) -> Iterator[Problem]:
+        containers = dict(pod_containers(self.container, self.init_containers, self.sidecars))
+        yield from volume_rules(self.volumes, self.files, containers, files_in="container")
+        yield from files_rules(self.files)
+
+    @rule("annotations", "files")
+    def _files_annotations_fit(self) -> Iterator[Problem]:
+        return files_annotation_rules(self.annotations, self.files)
 
     @rule("container", "sidecars", "deployment")
     def _workload(self) -> Iterator[Problem]:

@@ -36,6 +36,13 @@ from components.manifests.pod import (
     security_warnings,
 )
 from components.manifests.service import build_service, service_ports
+from components.manifests.volumes import (
+    PodVolumes,
+    build_files_config_map,
+    files_annotations,
+    files_suffix,
+    volume_warnings,
+)
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import build_deployment, build_disruption_budget
 
@@ -195,20 +202,34 @@ def build_canary_secret(plan: CanaryPlan) -> Manifest | None:
     }
 
 
+def canary_files_suffix(plan: CanaryPlan) -> str:
+    return files_suffix(plan.names.explicit is not None, plan.args.files)
+
+
+def build_canary_files(plan: CanaryPlan) -> Manifest | None:
+    """The ConfigMap of ``files``, mounted by both tracks; None without files."""
+    return build_files_config_map(plan.meta(canary_files_suffix(plan)), plan.args.files)
+
+
 def build_track_deployment(
-    plan: CanaryPlan, track: TrackPlan, secret_name: pulumi.Input[str] | None
+    plan: CanaryPlan,
+    track: TrackPlan,
+    secret_name: pulumi.Input[str] | None,
+    files_name: pulumi.Input[str] | None = None,
 ) -> Manifest:
+    args = plan.args
     return build_deployment(
         metadata=plan.meta(track.suffix, track.labels),
         container=track.container,
-        spec=plan.args.deployment,
+        spec=args.deployment,
         selector=track.selector,
         pod_labels=track.labels,
-        pod_annotations=plan.args.annotations,
+        pod_annotations={**args.annotations, **files_annotations(args.files)},
         secret_name=secret_name,
         replicas=track.replicas,
         init_containers=plan.args.init_containers,
         sidecars=plan.args.sidecars,
+        volumes=PodVolumes(args.volumes, args.files, files_name),
     )
 
 
@@ -364,6 +385,7 @@ def canary_warnings(plan: CanaryPlan) -> list[str]:
     found.extend(security_warnings(args.container))
     found += extra_container_warnings(args.init_containers, args.sidecars)
     found += secret_env_warnings(args.container.secret_env, "container.secret_env")
+    found += volume_warnings(args.volumes, args.files, args.container, "container")
     if not split.exact:
         text = (
             f"canary_weight {split.requested}% cannot be met with {split.total} pods: the "
@@ -416,11 +438,13 @@ class CanaryObjects:
     canary_budget: Manifest | None
     http_route: Manifest | None
     ingresses: NginxIngresses | None
+    files: Manifest | None = None
 
     def all(self) -> list[Manifest]:
         ingresses = (self.ingresses.main, self.ingresses.canary) if self.ingresses else ()
         objects = (
             self.secret,
+            self.files,
             self.stable_deployment,
             self.canary_deployment,
             self.service,
@@ -450,10 +474,13 @@ def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:
     secret_name = plan.names.reference(SECRET_SUFFIX) if secret is not None else None
     stable_name = plan.names.reference(STABLE_SUFFIX)
     canary_name = plan.names.reference(CANARY_SUFFIX)
+    files = build_canary_files(plan)
+    files_name = plan.names.reference(canary_files_suffix(plan)) if files is not None else None
     return CanaryObjects(
         secret=secret,
-        stable_deployment=build_track_deployment(plan, plan.stable, secret_name),
-        canary_deployment=build_track_deployment(plan, plan.canary, secret_name),
+        files=files,
+        stable_deployment=build_track_deployment(plan, plan.stable, secret_name, files_name),
+        canary_deployment=build_track_deployment(plan, plan.canary, secret_name, files_name),
         service=build_main_service(plan),
         stable_service=build_track_service(plan, plan.stable),
         canary_service=build_track_service(plan, plan.canary),

@@ -21,7 +21,9 @@ from components.inputs.container import (
     app_lifecycle,
 )
 from components.inputs.deployment import Spread
+from components.inputs.volumes import writable_volume_name
 from components.manifests.meta import Manifest, image_warnings
+from components.manifests.volumes import PodVolumes, build_mount
 
 if TYPE_CHECKING:
     import pulumi
@@ -136,11 +138,6 @@ def build_env_from(container: Container) -> list[Manifest]:
 Role = Literal["app", "sidecar", "init"]
 
 
-def _volume_name(index: int, slot: str = "") -> str:
-    # The app container's keep their names (a rename would roll every existing pod).
-    return f"writable-{slot}{index}"
-
-
 def build_container(
     container: Container,
     secret_name: pulumi.Input[str] | None,
@@ -148,9 +145,11 @@ def build_container(
     *,
     slot: str = "",
     pod: Security | None = None,
+    more_mounts: list[Manifest] | None = None,
 ) -> Manifest:
     """One container; ``slot`` tells its writable volumes from the other containers',
-    ``pod`` is the security the pod's securityContext carries (the app container's)."""
+    ``pod`` is the security the pod's securityContext carries (the app container's),
+    ``more_mounts`` are the mounts of ``files`` (the app container's)."""
     sec = container.security
     security: Manifest = {
         "allowPrivilegeEscalation": sec.allow_privilege_escalation,
@@ -209,11 +208,13 @@ def build_container(
     lifecycle = app_lifecycle(container) if role == "app" else container.lifecycle
     if lifecycle is not None and (hooks := build_lifecycle(container, lifecycle)):
         result["lifecycle"] = hooks
-    if sec.writable_paths:
-        result["volumeMounts"] = [
-            {"name": _volume_name(i, slot), "mountPath": path}
-            for i, path in enumerate(sec.writable_paths)
-        ]
+    mounts = [
+        {"name": writable_volume_name(i, slot), "mountPath": path}
+        for i, path in enumerate(sec.writable_paths)
+    ]
+    mounts += [build_mount(m) for m in container.mounts] + (more_mounts or [])
+    if mounts:
+        result["volumeMounts"] = mounts
     return result
 
 
@@ -333,6 +334,7 @@ def build_pod_template(
     termination_grace_period_seconds: int | None,
     init_containers: Sequence[Container] = (),
     sidecars: Sequence[Container] = (),
+    volumes: PodVolumes | None = None,
 ) -> Manifest:
     sec = container.security
     pod_security: Manifest = {"runAsNonRoot": sec.run_as_non_root}
@@ -352,18 +354,25 @@ def build_pod_template(
     spec: Manifest = {
         "automountServiceAccountToken": sec.automount_service_account_token,
         "securityContext": pod_security,
-        "containers": [build_container(container, secret_name)],
+        "containers": [
+            build_container(
+                container,
+                secret_name,
+                more_mounts=volumes.file_mounts() if volumes else None,
+            )
+        ],
     }
     extra = build_init_containers(init_containers, sidecars, sec)
     if extra:
         spec["initContainers"] = [manifest for _, _, manifest in extra]
-    volumes = [
-        {"name": _volume_name(i, slot), "emptyDir": {}}
+    pod_volumes = [
+        {"name": writable_volume_name(i, slot), "emptyDir": {}}
         for slot, c in (("", container), *((slot, c) for slot, c, _ in extra))
         for i in range(len(c.security.writable_paths))
     ]
-    if volumes:
-        spec["volumes"] = volumes
+    pod_volumes += volumes.pod_volumes() if volumes is not None else []
+    if pod_volumes:
+        spec["volumes"] = pod_volumes
     if service_account_name:
         spec["serviceAccountName"] = service_account_name
     if termination_grace_period_seconds is not None:

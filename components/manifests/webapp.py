@@ -22,6 +22,12 @@ from components.manifests.meta import (
 )
 from components.manifests.pod import secret_env_keys
 from components.manifests.service import build_service
+from components.manifests.volumes import (
+    PodVolumes,
+    build_files_config_map,
+    files_annotations,
+    files_suffix,
+)
 from components.manifests.workload import (
     build_autoscaler,
     build_deployment,
@@ -71,7 +77,20 @@ def build_env_secret(plan: WebAppPlan, container: Container | None = None) -> Ma
     }
 
 
-def build_webapp_deployment(plan: WebAppPlan, secret_name: pulumi.Input[str] | None) -> Manifest:
+def files_config_map_suffix(plan: WebAppPlan) -> str:
+    return files_suffix(plan.names.explicit is not None, plan.args.files)
+
+
+def build_webapp_files(plan: WebAppPlan) -> Manifest | None:
+    """The ConfigMap of ``files``; None without files."""
+    return build_files_config_map(plan.meta(files_config_map_suffix(plan)), plan.args.files)
+
+
+def build_webapp_deployment(
+    plan: WebAppPlan,
+    secret_name: pulumi.Input[str] | None,
+    files_name: pulumi.Input[str] | None = None,
+) -> Manifest:
     args = plan.args
     workload = plan.workload_labels
     return build_deployment(
@@ -80,10 +99,11 @@ def build_webapp_deployment(plan: WebAppPlan, secret_name: pulumi.Input[str] | N
         spec=args.deployment,
         selector=plan.identity.selector(),
         pod_labels=workload,
-        pod_annotations=args.annotations,
+        pod_annotations={**args.annotations, **files_annotations(args.files)},
         secret_name=secret_name,
         init_containers=args.init_containers,
         sidecars=args.sidecars,
+        volumes=PodVolumes(args.volumes, args.files, files_name),
     )
 
 
@@ -120,10 +140,12 @@ class WebAppObjects:
     service: Manifest | None
     disruption_budget: Manifest | None
     autoscaler: Manifest | None
+    files: Manifest | None = None
 
     def all(self) -> list[Manifest]:
         objects = (
             self.secret,
+            self.files,
             self.deployment,
             self.service,
             self.disruption_budget,
@@ -146,7 +168,12 @@ def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
     plan = WebAppPlan.of(logical, args)
     return WebAppObjects(
         secret=build_env_secret(plan),
-        deployment=build_webapp_deployment(plan, plan.names.reference(SECRET_SUFFIX)),
+        files=build_webapp_files(plan),
+        deployment=build_webapp_deployment(
+            plan,
+            plan.names.reference(SECRET_SUFFIX),
+            plan.names.reference(files_config_map_suffix(plan)),
+        ),
         service=build_webapp_service(plan),
         disruption_budget=build_webapp_budget(plan),
         autoscaler=build_webapp_autoscaler(plan, plan.names.reference()),

@@ -10,6 +10,7 @@ from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec, Metric, ScalingBehavior
 from components.manifests.meta import Manifest
 from components.manifests.pod import build_pod_template
+from components.manifests.volumes import PodVolumes
 
 if TYPE_CHECKING:
     import pulumi
@@ -27,6 +28,7 @@ def build_deployment(
     replicas: int | None = None,
     init_containers: Sequence[Container] = (),
     sidecars: Sequence[Container] = (),
+    volumes: PodVolumes | None = None,
 ) -> Manifest:
     """A Deployment; ``replicas`` overrides the spec's (canary tracks), None keeps it.
 
@@ -50,6 +52,7 @@ def build_deployment(
             termination_grace_period_seconds=spec.termination_grace_period_seconds,
             init_containers=init_containers,
             sidecars=sidecars,
+            volumes=volumes,
         ),
     }
     if spec.autoscaling is not None:
