@@ -24,6 +24,8 @@ from components import (
     Container,
     ExternalDatabase,
     ExternalDatabaseArgs,
+    Namespace,
+    NamespaceArgs,
     Problem,
     SpecError,
     WebApp,
@@ -33,13 +35,6 @@ from components.cluster import STACK_SH_MOVE_HINT, cluster_provider
 from components.config import args_from_config, in_stack, load_all, read
 from components.inputs.container import SecretKeyRef
 from components.manifests.database import DatabasePlan, env_refs as database_env_refs
-
-# Each stack's namespace enforces Pod Security 'restricted', which Berth's defaults pass.
-POD_SECURITY = {
-    "pod-security.kubernetes.io/enforce": "restricted",
-    "pod-security.kubernetes.io/enforce-version": "latest",
-}
-
 
 # The checkout reads the orders database's connection from env vars with this prefix.
 DB_PREFIX = "ORDERS_DB_"
@@ -138,8 +133,14 @@ def main() -> None:
     checkout_with(database_env_refs(orders_plan, DB_PREFIX))
 
     target = render_options()
-    ns = k8s.core.v1.Namespace(
-        "namespace", metadata={"name": namespace, "labels": POD_SECURITY}, opts=target
+    # Each stack's namespace enforces Pod Security 'restricted' (the Namespace default),
+    # which Berth's pods pass. The alias is the raw Namespace earlier versions of this
+    # program created: the namespace moves into the component instead of being replaced.
+    ns = Namespace(
+        "namespace",
+        NamespaceArgs(name=namespace),
+        opts=target,
+        namespace_aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
     )
     in_namespace = pulumi.ResourceOptions.merge(target, pulumi.ResourceOptions(depends_on=[ns]))
 

@@ -35,3 +35,7 @@ WAIT_FOR: Final = "pulumi.com/waitFor"
 # What a LoadBalancer Service is awaited for when its pods are awaited elsewhere: an
 # address (the first ingress entry), as the provider's Service await also requires.
 LOAD_BALANCER_ADDRESS: Final = "jsonpath={.status.loadBalancer.ingress[0]}"
+# The API server sets this label on every namespace to its name (selectable by policies).
+NAMESPACE_NAME: Final = "kubernetes.io/metadata.name"
+# Pod Security admission: a namespace's levels (enforce, audit, warn) and their versions.
+POD_SECURITY_PREFIX: Final = "pod-security.kubernetes.io/"

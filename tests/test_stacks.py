@@ -50,12 +50,17 @@ def test_every_stack_deploys_the_whole_shop(pulumi_harness: PulumiHarness, stack
     assert components == [
         ("berth:index:CanaryService", "checkout"),
         ("berth:index:ExternalDatabase", "orders-db"),
+        ("berth:index:Namespace", "namespace"),
         ("berth:index:WebApp", "cart"),
         ("berth:index:WebApp", "storefront"),
     ]
-    namespace = registry.one("kubernetes:core/v1:Namespace", name="namespace").inputs["metadata"]
+    namespace_object = registry.one("kubernetes:core/v1:Namespace", name="namespace")
+    namespace = namespace_object.inputs["metadata"]
     assert namespace["name"] == f"shop-{stack}"
     assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    # The raw Namespace of earlier versions moves into the component, not replaced.
+    # (its own name and type, no parent: the URN of the raw Namespace it was).
+    assert namespace_object.options.aliases == ({"noParent": True},)
     pulumi_harness.validate_manifests()
     # The example follows its own advice: pinned images, UIDs given, secrets as secrets.
     assert registry.warnings == ()

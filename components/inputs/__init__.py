@@ -36,6 +36,9 @@ _EXPORTS: dict[str, str] = {
     "ServiceSpec": "components.inputs.service",
     "Spread": "components.inputs.deployment",
     "WebAppArgs": "components.inputs.webapp",
+    "NetworkPolicySpec": "components.inputs.network_policy",
+    "NamespaceArgs": "components.inputs.namespace",
+    "Patch": "components.inputs.patches",
 }
 
 __all__ = list(_EXPORTS)
@@ -72,5 +75,8 @@ if TYPE_CHECKING:
         ScalingRules as ScalingRules,
         Spread as Spread,
     )
+    from components.inputs.namespace import NamespaceArgs as NamespaceArgs
+    from components.inputs.network_policy import NetworkPolicySpec as NetworkPolicySpec
+    from components.inputs.patches import Patch as Patch
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.webapp import WebAppArgs as WebAppArgs

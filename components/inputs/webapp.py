@@ -10,6 +10,7 @@ from components.inputs.app import AppArgs, annotation_rules
 from components.inputs.base import field, from_mapping, instance_of, nested, rule, spec, validate
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
+from components.inputs.network_policy import NetworkPolicySpec, network_policy_rules
 from components.inputs.service import ServiceSpec
 
 
@@ -27,6 +28,7 @@ class WebAppArgs(AppArgs):
         converter=from_mapping(ServiceSpec),
         checks=[rules.optional(instance_of(ServiceSpec, what="a ServiceSpec"))],
     )
+    network_policy: NetworkPolicySpec | None = nested(NetworkPolicySpec, default=None)
 
     def __attrs_post_init__(self) -> None:
         validate(self)
@@ -39,6 +41,11 @@ class WebAppArgs(AppArgs):
     def _service_ports(self) -> Iterator[Problem]:
         if self.service is not None:
             yield from service_port_rules(self.service, self.container)
+
+    @rule("network_policy", "container", "namespace")
+    def _network_policy(self) -> Iterator[Problem]:
+        if self.network_policy is not None:
+            yield from network_policy_rules(self.network_policy, self.container, self.namespace)
 
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:
