@@ -96,7 +96,7 @@ class AppPeer(Spec):
     namespace: str | None = field(default=None, checks=[rules.optional(rules.dns1123_label)])
     ports: Sequence[PolicyPort] = field(
         default=(),
-        converter=tuple_of(PolicyPort),
+        converter=tuple_of(PolicyPort, port="port"),
         checks=[each(instance_of(PolicyPort, what="a PolicyPort"))],
     )
     # Set when the peer was given as a component: its namespace was stated by the

@@ -5,6 +5,8 @@ from __future__ import annotations
 import attrs
 
 from components import defaults, labels
+from components.errors import Problem, SpecError
+from components.inputs import rules
 from components.inputs.namespace import NamespaceArgs
 from components.manifests.meta import Manifest
 
@@ -13,7 +15,17 @@ LIMITS_SUFFIX = "-limits"
 
 
 def namespace_name(logical: str, args: NamespaceArgs) -> str:
-    return args.name or logical
+    """The namespace's name: ``args.name``, else the component's (which must then be one)."""
+    if args.name is not None:
+        return args.name
+    allowed = rules.dns1123_label(logical)
+    if allowed is not None:
+        raise SpecError(
+            [Problem("name", logical, f"{allowed}; the component name names the namespace "
+                     "unless args.name is given (give args.name)")],
+            "component name",
+        )  # fmt: skip
+    return logical
 
 
 def _meta(name: str, args: NamespaceArgs, namespace: str | None = None) -> Manifest:
