@@ -9,6 +9,7 @@ import pytest
 
 from components import (
     Container,
+    ContainerPort,
     LimitRangeSpec,
     Namespace,
     NamespaceArgs,
@@ -99,11 +100,11 @@ def test_every_namespace_object_passes_the_schema(version: str) -> None:
     [
         (lambda: NamespaceArgs(name="Shop"), "name: 'Shop' is not a valid DNS-1123 label"),
         (
-            lambda: NamespaceArgs(pod_security={"enforce": "strict"}),
+            lambda: NamespaceArgs(pod_security={"enforce": "strict"}),  # type: ignore[arg-type]
             "pod_security.enforce: 'strict' is not one of 'privileged', 'baseline', 'restricted'",
         ),
         (
-            lambda: NamespaceArgs(pod_security={"version": "1.36"}),
+            lambda: NamespaceArgs(pod_security={"version": "1.36"}),  # type: ignore[arg-type]
             "pod_security.version: '1.36' is not a Pod Security version",
         ),
         (
@@ -114,22 +115,22 @@ def test_every_namespace_object_passes_the_schema(version: str) -> None:
             lambda: NamespaceArgs(labels={"kubernetes.io/metadata.name": "x"}),
             "is set by the API server (the name)",
         ),
-        (lambda: NamespaceArgs(quota={"hard": {}}), "quota.hard: {} is empty"),
+        (lambda: NamespaceArgs(quota={"hard": {}}), "quota.hard: {} is empty"),  # type: ignore[arg-type]
         (
-            lambda: NamespaceArgs(quota={"hard": {"pods": "many"}}),
+            lambda: NamespaceArgs(quota={"hard": {"pods": "many"}}),  # type: ignore[arg-type]
             "quota.hard['pods']: 'many' is not a resource quantity",
         ),
         (
-            lambda: NamespaceArgs(limits={"default_request": {"gpu": "1"}}),
+            lambda: NamespaceArgs(limits={"default_request": {"gpu": "1"}}),  # type: ignore[arg-type]
             "limits.default_request['gpu']: 'gpu' is not one of 'cpu', 'memory'",
         ),
         (
             lambda: NamespaceArgs(
-                limits={"default_request": {"memory": "1Gi"}, "max": {"memory": "512Mi"}}
+                limits={"default_request": {"memory": "1Gi"}, "max": {"memory": "512Mi"}}  # type: ignore[arg-type]
             ),
             "limits.max['memory']: '512Mi' is less than default_request['memory'] (1Gi)",
         ),
-        (lambda: NamespaceArgs(limits={}), "limits.default_request: {} is empty"),
+        (lambda: NamespaceArgs(limits={}), "limits.default_request: {} is empty"),  # type: ignore[arg-type]
     ],
 )
 def test_each_bad_setting_is_a_spec_error_naming_it(make: Any, expected: str) -> None:
@@ -149,7 +150,10 @@ def test_the_component_registers_the_namespace_and_what_is_inside_it(
         )
         WebApp(
             "web",
-            WebAppArgs(namespace="shop", container=Container(image="web:1.0", ports=[8080])),
+            WebAppArgs(
+                namespace="shop",
+                container=Container(image="web:1.0", ports=[ContainerPort(port=8080)]),
+            ),
             opts=pulumi.ResourceOptions(depends_on=[ns]),
         )
         return ns

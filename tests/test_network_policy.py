@@ -171,7 +171,7 @@ def test_ports_the_container_does_not_expose_are_refused() -> None:
 
 
 def test_egress_ports_must_be_ports_the_peer_receives_on() -> None:
-    cart = AppPeer(selector={"app.kubernetes.io/name": "cart"}, ports=[7070])
+    cart = AppPeer(selector={"app.kubernetes.io/name": "cart"}, ports=[PolicyPort(port=7070)])
     message = error_of(
         lambda: policy_of(NetworkPolicySpec(allow_to=[EgressRule(apps=[cart], ports=[80])]))
     )
@@ -203,7 +203,7 @@ def test_egress_ports_must_be_ports_the_peer_receives_on() -> None:
         (lambda: PolicyPort(port="http", end_port=80), "end_port: 80 needs a port number"),
         (lambda: PolicyPort(port="HTTP"), "port: 'HTTP'"),
         (
-            lambda: NetworkPolicySpec(restrict_egress=False, databases=[{"port": 5432}]),
+            lambda: NetworkPolicySpec(restrict_egress=False, databases=[{"port": 5432}]),  # type: ignore[list-item]
             "databases: '<databases>' has no effect with restrict_egress False",
         ),
     ],
@@ -238,7 +238,10 @@ def test_components_are_peers_with_their_selector_namespace_and_ports(
     def program() -> None:
         cart = WebApp(
             "cart",
-            WebAppArgs(namespace="shop", container=Container(image="cart:1.0", ports=[7070])),
+            WebAppArgs(
+                namespace="shop",
+                container=Container(image="cart:1.0", ports=[ContainerPort(port=7070)]),
+            ),
         )
         checkout = CanaryService("checkout", CanaryServiceArgs(namespace="pay", container=WEB))
         orders = ExternalDatabase(
@@ -308,7 +311,9 @@ def test_a_policy_loads_from_stack_config() -> None:
     }
     args = args_from_config(WebAppArgs, data, key="berth:shop", stack="dev", logical="shop")
     assert args.network_policy is not None
-    assert args.network_policy.allow_from[0].apps[0].selector == {"app.kubernetes.io/name": "front"}
+    assert args.network_policy.allow_from[0].app_peers[0].selector == {
+        "app.kubernetes.io/name": "front"
+    }
     assert args.network_policy.allow_to[0].ports == (PolicyPort(port=443),)
 
 
@@ -347,7 +352,7 @@ FULL = NetworkPolicySpec(
             cidrs=["0.0.0.0/0"], ports=[PolicyPort(port=443), PolicyPort(port=53, protocol="UDP")]
         )
     ],
-    databases=[{"port": 5432, "addresses": ["10.0.0.1"]}, {"port": 6379}],
+    databases=[{"port": 5432, "addresses": ["10.0.0.1"]}, {"port": 6379}],  # type: ignore[list-item]
 )
 
 
@@ -396,7 +401,7 @@ def test_any_policy_builds_schema_valid_or_is_a_spec_error(
     policy: dict[str, Any], namespace: str | None
 ) -> None:
     try:
-        args = WebAppArgs(container=WEB, namespace=namespace, network_policy=policy)
+        args = WebAppArgs(container=WEB, namespace=namespace, network_policy=policy)  # type: ignore[arg-type]
     except SpecError as error:
         assert all(p.path.split(".")[0] in ("network_policy", "namespace") for p in error.problems)
         return

@@ -227,7 +227,7 @@ def test_a_patch_that_cannot_apply_is_a_spec_error(
 def test_each_bad_patch_setting_is_a_spec_error_naming_it(
     patch: dict[str, Any], expected: str
 ) -> None:
-    assert expected in error_of(lambda: WebAppArgs(container=WEB, patches=[patch]))
+    assert expected in error_of(lambda: WebAppArgs(container=WEB, patches=[patch]))  # type: ignore[list-item]
 
 
 def test_patches_load_from_stack_config_and_are_checked_there() -> None:

@@ -12,8 +12,9 @@ pod), so no policy written here can block an app's own readiness or liveness pro
 from __future__ import annotations
 
 import ipaddress
+import typing
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from components import labels
 from components.errors import Problem
@@ -32,6 +33,9 @@ from components.inputs.base import (
     tuple_of,
 )
 from components.inputs.container import PROTOCOLS, Container, ContainerPort, Protocol
+
+if TYPE_CHECKING:
+    from components.inputs.database import ExternalDatabaseArgs
 
 DNS_PORT = 53
 
@@ -102,6 +106,13 @@ class AppPeer(Spec):
     # Set when the peer was given as a component: its namespace was stated by the
     # component (None there means "the provider's default", not "this app's").
     from_component: bool = field(default=False, checks=[instance_of(bool, what="a boolean")])
+
+
+class HasAppPeer(typing.Protocol):
+    """A component whose pods can be a peer (WebApp, CanaryService)."""
+
+    @property
+    def network_peer(self) -> AppPeer: ...
 
 
 def to_app_peer(value: Any) -> Any:
@@ -193,14 +204,31 @@ class IngressRule(Spec):
     """Traffic the app's pods accept: from any of these apps, namespaces or CIDRs, on
     ``ports`` (None: every port the app's container exposes)."""
 
-    apps: Sequence[AppPeer] = field(default=(), converter=_peers, checks=_APPS)
-    namespaces: Sequence[NamespacePeer] = field(
+    apps: Sequence[AppPeer | HasAppPeer] = field(default=(), converter=_peers, checks=_APPS)
+    namespaces: Sequence[NamespacePeer | str] = field(
         default=(), converter=_to_namespaces, checks=_NAMESPACES
     )
-    cidrs: Sequence[CidrPeer] = field(default=(), converter=_cidrs, checks=_CIDRS)
-    ports: Sequence[PolicyPort] | None = field(
+    cidrs: Sequence[CidrPeer | str] = field(default=(), converter=_cidrs, checks=_CIDRS)
+    ports: Sequence[PolicyPort | int | str] | None = field(
         default=None, converter=_optional_ports, checks=_PORTS
     )
+
+    # The settings as stored: the converters turned every item into its spec class.
+    @property
+    def app_peers(self) -> tuple[AppPeer, ...]:
+        return cast(tuple[AppPeer, ...], self.apps)
+
+    @property
+    def namespace_peers(self) -> tuple[NamespacePeer, ...]:
+        return cast(tuple[NamespacePeer, ...], self.namespaces)
+
+    @property
+    def cidr_peers(self) -> tuple[CidrPeer, ...]:
+        return cast(tuple[CidrPeer, ...], self.cidrs)
+
+    @property
+    def policy_ports(self) -> tuple[PolicyPort, ...] | None:
+        return cast(tuple[PolicyPort, ...] | None, self.ports)
 
     @rule("apps", "namespaces", "cidrs")
     def _some_peer(self) -> Iterator[Problem]:
@@ -212,14 +240,31 @@ class EgressRule(Spec):
     """Traffic the app's pods may send: to any of these apps, namespaces or CIDRs, on
     ``ports`` (None: the ports the apps given as components receive on, else every port)."""
 
-    apps: Sequence[AppPeer] = field(default=(), converter=_peers, checks=_APPS)
-    namespaces: Sequence[NamespacePeer] = field(
+    apps: Sequence[AppPeer | HasAppPeer] = field(default=(), converter=_peers, checks=_APPS)
+    namespaces: Sequence[NamespacePeer | str] = field(
         default=(), converter=_to_namespaces, checks=_NAMESPACES
     )
-    cidrs: Sequence[CidrPeer] = field(default=(), converter=_cidrs, checks=_CIDRS)
-    ports: Sequence[PolicyPort] | None = field(
+    cidrs: Sequence[CidrPeer | str] = field(default=(), converter=_cidrs, checks=_CIDRS)
+    ports: Sequence[PolicyPort | int | str] | None = field(
         default=None, converter=_optional_ports, checks=_PORTS
     )
+
+    # The settings as stored: the converters turned every item into its spec class.
+    @property
+    def app_peers(self) -> tuple[AppPeer, ...]:
+        return cast(tuple[AppPeer, ...], self.apps)
+
+    @property
+    def namespace_peers(self) -> tuple[NamespacePeer, ...]:
+        return cast(tuple[NamespacePeer, ...], self.namespaces)
+
+    @property
+    def cidr_peers(self) -> tuple[CidrPeer, ...]:
+        return cast(tuple[CidrPeer, ...], self.cidrs)
+
+    @property
+    def policy_ports(self) -> tuple[PolicyPort, ...] | None:
+        return cast(tuple[PolicyPort, ...] | None, self.ports)
 
     @rule("apps", "namespaces", "cidrs")
     def _some_peer(self) -> Iterator[Problem]:
@@ -247,6 +292,13 @@ class DatabasePeer(Spec):
     addresses: Sequence[str] = field(
         default=(), converter=to_tuple, checks=[each(rules.unicast_ip)]
     )
+
+
+class HasDatabasePeer(typing.Protocol):
+    """A component that is a database destination (ExternalDatabase)."""
+
+    @property
+    def network_peer(self) -> DatabasePeer: ...
 
 
 def to_database_peer(value: Any) -> Any:
@@ -287,13 +339,17 @@ class NetworkPolicySpec(Spec):
         converter=tuple_of(EgressRule),
         checks=[each(instance_of(EgressRule, what="an EgressRule"))],
     )
-    databases: Sequence[DatabasePeer] = field(
+    databases: Sequence[DatabasePeer | ExternalDatabaseArgs | HasDatabasePeer] = field(
         default=(),
         converter=_databases,
         checks=[each(instance_of(DatabasePeer, what="an ExternalDatabase or a DatabasePeer"))],
     )
     dns: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
     restrict_egress: bool = field(default=True, checks=[instance_of(bool, what="a boolean")])
+
+    @property
+    def database_peers(self) -> tuple[DatabasePeer, ...]:
+        return cast(tuple[DatabasePeer, ...], self.databases)
 
     @rule("restrict_egress", "allow_to", "databases")
     def _egress_open(self) -> Iterator[Problem]:
@@ -316,8 +372,8 @@ def network_policy_rules(
     shown = ", ".join(f"{p.name or p.port}/{p.protocol}" for p in exposed) or "none"
     for i, ingress in enumerate(policy.allow_from):
         at = f"network_policy.allow_from[{i}]"
-        yield from _namespaced(ingress.apps, namespace, f"{at}.apps")
-        for j, port in enumerate(ingress.ports or ()):
+        yield from _namespaced(ingress.app_peers, namespace, f"{at}.apps")
+        for j, port in enumerate(ingress.policy_ports or ()):
             if exposed and not any(port.covers(p) for p in exposed):
                 yield Problem(
                     f"{at}.ports[{j}]",
@@ -329,11 +385,11 @@ def network_policy_rules(
             yield Problem(f"{at}.ports", (), "is empty (None allows the container's ports)")
     for i, egress in enumerate(policy.allow_to):
         at = f"network_policy.allow_to[{i}]"
-        yield from _namespaced(egress.apps, namespace, f"{at}.apps")
+        yield from _namespaced(egress.app_peers, namespace, f"{at}.apps")
         if egress.ports is not None and not egress.ports:
             yield Problem(f"{at}.ports", (), "is empty (None allows the apps' ports)")
-        for j, port in enumerate(egress.ports or ()):
-            for k, peer in enumerate(egress.apps):
+        for j, port in enumerate(egress.policy_ports or ()):
+            for k, peer in enumerate(egress.app_peers):
                 if peer.ports and not any(_same(port, p) for p in peer.ports):
                     their = ", ".join(f"{p.port}/{p.protocol}" for p in peer.ports)
                     yield Problem(

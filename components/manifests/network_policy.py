@@ -76,23 +76,24 @@ def _with_ports(rule: Manifest, ports: Sequence[PolicyPort]) -> Manifest:
 
 
 def _ingress(rule: IngressRule, container: Container, namespace: str | None) -> Manifest:
-    ports = ports_of(container) if rule.ports is None else rule.ports
-    peers = _peers(rule.apps, rule.namespaces, rule.cidrs, namespace)
+    ports = ports_of(container) if rule.policy_ports is None else rule.policy_ports
+    peers = _peers(rule.app_peers, rule.namespace_peers, rule.cidr_peers, namespace)
     return _with_ports({"from": peers}, ports)
 
 
 def egress_ports(rule: EgressRule) -> tuple[PolicyPort, ...]:
     """The ports an egress rule allows: its own, or else those every app it names receives
     on (when all of them are known), or else every port (empty)."""
-    if rule.ports is not None:
-        return tuple(rule.ports)
-    if not rule.apps or rule.namespaces or rule.cidrs or not all(p.ports for p in rule.apps):
+    if rule.policy_ports is not None:
+        return rule.policy_ports
+    apps = rule.app_peers
+    if not apps or rule.namespaces or rule.cidrs or not all(p.ports for p in apps):
         return ()
-    return tuple(dict.fromkeys(port for peer in rule.apps for port in peer.ports))
+    return tuple(dict.fromkeys(port for peer in apps for port in peer.ports))
 
 
 def _egress(rule: EgressRule, namespace: str | None) -> Manifest:
-    peers = _peers(rule.apps, rule.namespaces, rule.cidrs, namespace)
+    peers = _peers(rule.app_peers, rule.namespace_peers, rule.cidr_peers, namespace)
     return _with_ports({"to": peers}, egress_ports(rule))
 
 
@@ -142,7 +143,7 @@ def build_network_policy(
     }
     if policy.restrict_egress:
         egress = [_egress(rule, namespace) for rule in policy.allow_to]
-        egress += [_database(peer) for peer in policy.databases]
+        egress += [_database(peer) for peer in policy.database_peers]
         if policy.dns:
             egress.append(dns_egress())
         spec["egress"] = egress
