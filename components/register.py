@@ -60,6 +60,16 @@ def rollout_options(
 _CLAIMED: weakref.WeakKeyDictionary[Any, dict[ObjectKey, str]] = weakref.WeakKeyDictionary()
 
 
+def _scope(kind: str, namespace: str | None) -> str:
+    if kind in _CLUSTER_SCOPED:
+        return "the cluster"
+    return "the default namespace" if namespace is None else repr(namespace)
+
+
+# Kinds whose names are unique in the whole cluster, not per namespace.
+_CLUSTER_SCOPED = frozenset({"Namespace"})
+
+
 def claim_names(owner: str, keys: Iterable[ObjectKey]) -> None:
     """Claim ``keys`` for ``owner`` (``"WebApp 'shop'"``) in this program run.
 
@@ -77,8 +87,7 @@ def claim_names(owner: str, keys: Iterable[ObjectKey]) -> None:
         Problem(
             "name",
             name,
-            f"would create a second {kind} {name!r} in "
-            f"{'the default namespace' if namespace is None else repr(namespace)}: "
+            f"would create a second {kind} {name!r} in {_scope(kind, namespace)}: "
             f"{claimed[(kind, namespace, name)]} creates it already "
             "(give one of them another name)",
         )

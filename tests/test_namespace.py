@@ -189,7 +189,7 @@ def test_two_namespaces_of_one_name_are_refused(pulumi_harness: PulumiHarness) -
 
     with pytest.raises(SpecError) as caught:
         pulumi_harness.run(program)
-    assert "would create a second Namespace 'shop'" in str(caught.value)
+    assert "would create a second Namespace 'shop' in the cluster" in str(caught.value)
 
 
 def test_a_namespace_loads_from_stack_config() -> None:

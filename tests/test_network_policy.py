@@ -204,7 +204,7 @@ def test_egress_ports_must_be_ports_the_peer_receives_on() -> None:
         (lambda: PolicyPort(port="HTTP"), "port: 'HTTP'"),
         (
             lambda: NetworkPolicySpec(restrict_egress=False, databases=[{"port": 5432}]),  # type: ignore[list-item]
-            "databases: '<databases>' has no effect with restrict_egress False",
+            "databases: 1 database(s) have no effect with restrict_egress False",
         ),
     ],
 )

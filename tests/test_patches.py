@@ -179,11 +179,11 @@ def test_a_patch_the_api_server_would_reject_is_refused() -> None:
         ),
         (
             Patch(kind="Deployment", apply=lambda m: m["nope"]),
-            "patches[0].apply: '<function>' raised KeyError",
+            "patches[0].apply: <function> raised KeyError",
         ),
         (
             Patch(kind="Deployment", apply=lambda m: None),  # type: ignore[arg-type,return-value]
-            "patches[0].apply: '<function>' returned a NoneType, not the manifest",
+            "patches[0].apply: <function> returned a NoneType, not the manifest",
         ),
         (
             Patch(kind="Deployment", apply=lambda m: {**m, "kind": "StatefulSet"}),
@@ -206,7 +206,7 @@ def test_a_patch_that_cannot_apply_is_a_spec_error(
         ({"kind": "Deployment"}, "patches[0].merge: None or apply must be set"),
         (
             {"kind": "Deployment", "merge": {}, "apply": lambda m: m},
-            "patches[0].apply: '<function>' cannot be set together with merge",
+            "patches[0].apply: <function> cannot be set together with merge",
         ),
         (
             {"kind": "Service", "merge": {"metadata": {"name": "fixed"}}},

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from components import labels
-from components.errors import Problem
+from components.errors import Problem, stand_in
 from components.inputs import rules
 from components.inputs.base import (
     Spec,
@@ -356,11 +356,15 @@ class NetworkPolicySpec(Spec):
         if not self.restrict_egress:
             if self.allow_to:
                 yield Problem(
-                    "allow_to", "<rules>", "has no effect with restrict_egress False (all open)"
+                    "allow_to",
+                    stand_in(f"{len(self.allow_to)} rule(s)"),
+                    "have no effect with restrict_egress False (all egress is open)",
                 )
             if self.databases:
                 yield Problem(
-                    "databases", "<databases>", "has no effect with restrict_egress False"
+                    "databases",
+                    stand_in(f"{len(self.databases)} database(s)"),
+                    "have no effect with restrict_egress False (all egress is open)",
                 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from components.errors import Problem
+from components.errors import Problem, stand_in
 from components.inputs import rules
 from components.inputs.base import Spec, field, rule, spec, to_tuple, tuple_of
 
@@ -50,6 +50,8 @@ def _callable(value: object) -> str | None:
 
 
 Manifest = dict[str, Any]
+# How a message shows a patch's function (its repr says nothing a user wrote).
+FUNCTION = stand_in("<function>")
 
 
 @spec
@@ -73,7 +75,7 @@ class Patch(Spec):
         if self.merge is None and self.apply is None:
             yield Problem("merge", None, "or apply must be set (how the objects change)")
         elif self.merge is not None and self.apply is not None:
-            yield Problem("apply", "<function>", "cannot be set together with merge (give one)")
+            yield Problem("apply", FUNCTION, "cannot be set together with merge (give one)")
 
     @rule("merge")
     def _protected(self) -> Iterator[Problem]:

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from components.errors import Problem
-from components.inputs.patches import Patch
+from components.inputs.patches import FUNCTION, Patch
 from components.manifests.meta import Manifest
 from components.manifests.policy_rules import api_server_rules, pod_security_restricted
 
@@ -125,7 +125,7 @@ def patch_problems(patches: Sequence[Patch], objects: Iterable[Named]) -> list[P
             try:
                 after = apply_patch(patch, manifest)
             except PatchFailedError as failed:
-                out.append(Problem(f"patches[{i}].apply", "<function>", failed.allowed))
+                out.append(Problem(f"patches[{i}].apply", FUNCTION, failed.allowed))
                 break
             for problem in (p for check in CHECKS for p in check(after)):
                 if str(problem) not in before:
