@@ -21,7 +21,7 @@ from components import (
     WebAppArgs,
 )
 from components.config import args_from_config
-from components.manifests.patches import component_patch_problems, merge, patched
+from components.manifests.patches import component_objects, component_patch_problems, merge, patched
 from components.testing import PulumiHarness
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -256,3 +256,74 @@ def test_patches_apply_in_order() -> None:
     second = Patch(kind="Service", merge={"spec": {"type": "LoadBalancer"}})
     result = patched((first, second), "shop", {"kind": "Service", "spec": {"type": "ClusterIP"}})
     assert result["spec"]["type"] == "LoadBalancer"
+
+
+def test_the_objects_patches_are_checked_on_are_every_object_the_components_build() -> None:
+    # A new object in a build result must be listed for patches too (with its resource name,
+    # components.manifests.patches.component_objects), or a patch on it would go unchecked.
+    from components.manifests.canary import build_canary
+    from components.manifests.database import build_database
+    from components.manifests.webapp import build_webapp
+    from tests.catalogue import CATALOGUE
+
+    for args in CATALOGUE.values():
+        built = build_webapp("shop", args).all()
+        assert [m for _, m in component_objects("shop", args)] == built
+    canary = CanaryServiceArgs(
+        container=WEB,
+        canary_weight=25,
+        canary={"image": "shop:1.1"},  # type: ignore[arg-type]
+        deployment={"disruption_budget": {"max_unavailable": 1}},  # type: ignore[arg-type]
+        http_route={"gateway": "gw"},  # type: ignore[arg-type]
+    )
+    assert [m for _, m in component_objects("checkout", canary)] == (
+        build_canary("checkout", canary).all()
+    )
+    names = [name for name, _ in component_objects("checkout", canary)]
+    assert names == [
+        "checkout-stable",
+        "checkout-canary",
+        "checkout",
+        "checkout-stable",
+        "checkout-canary",
+        "checkout-stable",
+        "checkout-canary",
+        "checkout",
+    ]
+    database = ExternalDatabaseArgs(engine="postgresql", addresses=["10.0.0.5"], password="pw")
+    assert [m["kind"] for _, m in component_objects("orders", database)] == [
+        m["kind"] for m in build_database("orders", database).all()
+    ]
+    assert [n for n, _ in component_objects("orders", database)] == [
+        "orders",
+        "orders-1",
+        "orders-credentials",
+    ]
+
+
+def test_the_checked_objects_have_the_names_the_components_register(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    canary = CanaryServiceArgs(
+        container=WEB,
+        canary_weight=25,
+        canary={"image": "shop:1.1"},  # type: ignore[arg-type]
+        deployment={"disruption_budget": {"max_unavailable": 1}},  # type: ignore[arg-type]
+        network_policy={},  # type: ignore[arg-type]
+    )
+    web = WebAppArgs(container=WEB, network_policy={})  # type: ignore[arg-type]
+
+    def program() -> None:
+        CanaryService("checkout", canary)
+        WebApp("shop", web)
+
+    pulumi_harness.run(program)
+    registry = pulumi_harness.registry
+    for type_, logical, args in (
+        ("berth:index:CanaryService", "checkout", canary),
+        ("berth:index:WebApp", "shop", web),
+    ):
+        children = registry.children_of(registry.one(type_, name=logical))
+        registered = sorted((r.kind, r.name) for r in children)
+        listed = sorted((m["kind"], name) for name, m in component_objects(logical, args))
+        assert listed == registered
