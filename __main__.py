@@ -109,6 +109,16 @@ def main() -> None:
             "storefront": served(spec(WebAppArgs, "storefront", "storefront"), "storefront", stack),
             "cart": served(spec(WebAppArgs, "cart", "cart"), "cart", stack),
             "checkout": spec(CanaryServiceArgs, "checkout", "checkout"),
+            # Optional: the namespace's Pod Security levels, quota, limits and patches.
+            "namespace": lambda: args_from_config(
+                NamespaceArgs,
+                read(config.get_object, "namespaceSettings", stack) or {},
+                key="berth:namespaceSettings",
+                stack=stack,
+                defaults={"name": namespace},
+                sources={"name": "berth:namespace"},
+                logical="namespace",
+            ),
             "orders": spec(
                 ExternalDatabaseArgs,
                 "orders",
@@ -138,7 +148,7 @@ def main() -> None:
     # program created: the namespace moves into the component instead of being replaced.
     ns = Namespace(
         "namespace",
-        NamespaceArgs(name=namespace),
+        specs["namespace"],
         opts=target,
         namespace_aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
     )

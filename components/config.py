@@ -94,6 +94,12 @@ def plan_for(logical: str, args: object) -> object:
         from components.manifests.database import DatabasePlan
 
         return DatabasePlan.of(logical, args)
+    from components.inputs.namespace import NamespaceArgs
+
+    if isinstance(args, NamespaceArgs):
+        from components.manifests.namespace import namespace_name
+
+        return namespace_name(logical, args)
     raise TypeError(f"no component takes {type(args).__name__}")
 
 

@@ -133,6 +133,42 @@ def test_bad_config_names_the_stack_key_value_and_rule_and_registers_nothing(
     assert list(pulumi_harness.registry) == []
 
 
+def test_the_namespace_takes_its_settings_from_config(pulumi_harness: PulumiHarness) -> None:
+    config = stack_config("dev")
+    config["berth:namespaceSettings"] = json.dumps(
+        {"quota": {"hard": {"pods": "30"}}, "pod_security": {"warn": None}}
+    )
+    run_stack(pulumi_harness, "dev", config)
+    registry = pulumi_harness.registry
+    quota = registry.one("kubernetes:core/v1:ResourceQuota", name="namespace-quota")
+    assert quota.inputs["metadata"]["namespace"] == "shop-dev"
+    assert quota.inputs["spec"]["hard"] == {"pods": "30"}
+    namespace = registry.one("kubernetes:core/v1:Namespace", name="namespace")
+    labels = namespace.inputs["metadata"]["labels"]
+    assert "pod-security.kubernetes.io/warn" not in labels
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_bad_namespace_settings_fail_before_anything_is_registered(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    config = stack_config("dev")
+    config["berth:namespaceSettings"] = json.dumps(
+        {
+            "quota": {"hard": {"pods": "lots"}},
+            "patches": [{"kind": "Namespace", "merge": {"metadata": {"name": "other"}}}],
+        }
+    )
+    with pytest.raises(SpecError) as caught:
+        run_stack(pulumi_harness, "dev", config)
+    message = str(caught.value)
+    assert (
+        "berth:namespaceSettings.quota.hard['pods']: 'lots' is not a resource quantity" in message
+    )
+    assert "berth:namespaceSettings.patches[0].merge['metadata']['name']: 'other'" in message
+    assert list(pulumi_harness.registry) == []
+
+
 def test_secrets_in_stack_files_are_encrypted() -> None:
     for stack in STACKS:
         raw = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
