@@ -24,6 +24,8 @@ from components import (
     Container,
     ExternalDatabase,
     ExternalDatabaseArgs,
+    Namespace,
+    NamespaceArgs,
     Problem,
     SpecError,
     WebApp,
@@ -33,13 +35,6 @@ from components.cluster import STACK_SH_MOVE_HINT, cluster_provider
 from components.config import args_from_config, in_stack, load_all, read
 from components.inputs.container import SecretKeyRef
 from components.manifests.database import DatabasePlan, env_refs as database_env_refs
-
-# Each stack's namespace enforces Pod Security 'restricted', which Berth's defaults pass.
-POD_SECURITY = {
-    "pod-security.kubernetes.io/enforce": "restricted",
-    "pod-security.kubernetes.io/enforce-version": "latest",
-}
-
 
 # The checkout reads the orders database's connection from env vars with this prefix.
 DB_PREFIX = "ORDERS_DB_"
@@ -114,6 +109,16 @@ def main() -> None:
             "storefront": served(spec(WebAppArgs, "storefront", "storefront"), "storefront", stack),
             "cart": served(spec(WebAppArgs, "cart", "cart"), "cart", stack),
             "checkout": spec(CanaryServiceArgs, "checkout", "checkout"),
+            # Optional: the namespace's Pod Security levels, quota, limits and patches.
+            "namespace": lambda: args_from_config(
+                NamespaceArgs,
+                read(config.get_object, "namespaceSettings", stack) or {},
+                key="berth:namespaceSettings",
+                stack=stack,
+                defaults={"name": namespace},
+                sources={"name": "berth:namespace"},
+                logical="namespace",
+            ),
             "orders": spec(
                 ExternalDatabaseArgs,
                 "orders",
@@ -138,8 +143,14 @@ def main() -> None:
     checkout_with(database_env_refs(orders_plan, DB_PREFIX))
 
     target = render_options()
-    ns = k8s.core.v1.Namespace(
-        "namespace", metadata={"name": namespace, "labels": POD_SECURITY}, opts=target
+    # Each stack's namespace enforces Pod Security 'restricted' (the Namespace default),
+    # which Berth's pods pass. The alias is the raw Namespace earlier versions of this
+    # program created: the namespace moves into the component instead of being replaced.
+    ns = Namespace(
+        "namespace",
+        specs["namespace"],
+        opts=target,
+        namespace_aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
     )
     in_namespace = pulumi.ResourceOptions.merge(target, pulumi.ResourceOptions(depends_on=[ns]))
 

@@ -59,6 +59,20 @@ _EXPORTS: dict[str, str] = {
     "DownwardAPIProjection": "components.inputs.volumes",
     "DownwardAPIFile": "components.inputs.volumes",
     "ServiceAccountTokenProjection": "components.inputs.volumes",
+    "NetworkPolicySpec": "components.inputs.network_policy",
+    "IngressRule": "components.inputs.network_policy",
+    "EgressRule": "components.inputs.network_policy",
+    "AppPeer": "components.inputs.network_policy",
+    "NamespacePeer": "components.inputs.network_policy",
+    "CidrPeer": "components.inputs.network_policy",
+    "DatabasePeer": "components.inputs.network_policy",
+    "PolicyPort": "components.inputs.network_policy",
+    "Namespace": "components.namespace",
+    "NamespaceArgs": "components.inputs.namespace",
+    "PodSecuritySpec": "components.inputs.namespace",
+    "ResourceQuotaSpec": "components.inputs.namespace",
+    "LimitRangeSpec": "components.inputs.namespace",
+    "Patch": "components.inputs.patches",
 }
 
 __all__ = list(_EXPORTS)
@@ -112,6 +126,23 @@ if TYPE_CHECKING:
         ScalingRules as ScalingRules,
         Spread as Spread,
     )
+    from components.inputs.namespace import (
+        LimitRangeSpec as LimitRangeSpec,
+        NamespaceArgs as NamespaceArgs,
+        PodSecuritySpec as PodSecuritySpec,
+        ResourceQuotaSpec as ResourceQuotaSpec,
+    )
+    from components.inputs.network_policy import (
+        AppPeer as AppPeer,
+        CidrPeer as CidrPeer,
+        DatabasePeer as DatabasePeer,
+        EgressRule as EgressRule,
+        IngressRule as IngressRule,
+        NamespacePeer as NamespacePeer,
+        NetworkPolicySpec as NetworkPolicySpec,
+        PolicyPort as PolicyPort,
+    )
+    from components.inputs.patches import Patch as Patch
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.volumes import (
         ConfigMapProjection as ConfigMapProjection,
@@ -129,4 +160,5 @@ if TYPE_CHECKING:
         ServiceAccountTokenProjection as ServiceAccountTokenProjection,
     )
     from components.inputs.webapp import WebAppArgs as WebAppArgs
+    from components.namespace import Namespace as Namespace
     from components.webapp import NoServiceError as NoServiceError, WebApp as WebApp

@@ -6,11 +6,13 @@ import pulumi
 
 from components._known import check_env, check_pod, check_volumes
 from components.inputs.canary import CanaryServiceArgs
+from components.inputs.network_policy import AppPeer, ports_of
 from components.manifests.canary import (
     CANARY_SUFFIX,
     STABLE_SUFFIX,
     CanaryPlan,
     build_canary_files,
+    build_canary_network_policy,
     build_canary_secret,
     build_http_route,
     build_main_service,
@@ -25,7 +27,7 @@ from components.manifests.meta import dns_name
 from components.manifests.volumes import FILES_SUFFIX
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import rollout_timeout_seconds
-from components.register import claim_names, register, rollout_options
+from components.register import check_patches, claim_names, patching, rollout_options
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:CanaryService"
@@ -63,7 +65,9 @@ class CanaryService(pulumi.ComponentResource):
         # Names are checked before the component itself is registered.
         plan = CanaryPlan.of(name, args)
         claim_names(f"CanaryService {name!r}", canary_fixed_keys(name, args))
+        check_patches(f"CanaryService {name!r}", name, args)
         super().__init__(TYPE, name, None, opts)
+        register = patching(args.patches)
         context = f"CanaryService {name!r}"
         check_pod(args.container, args.init_containers, args.sidecars, context)
         check_volumes(args.volumes, "volumes", context)
@@ -132,6 +136,17 @@ class CanaryService(pulumi.ComponentResource):
         if ingresses is not None:
             self.ingress = register(name, ingresses.main, child)
             self.canary_ingress = register(f"{name}{CANARY_SUFFIX}", ingresses.canary, child)
+
+        policy = build_canary_network_policy(plan)
+        if policy is not None:
+            self.network_policy = register(name, policy, child)
+        # Both tracks' pods as a NetworkPolicy peer, in plain values.
+        self.network_peer = AppPeer(
+            selector=plan.identity.selector(),
+            namespace=args.namespace,
+            ports=ports_of(args.container),
+            from_component=True,
+        )
 
         split = plan.split
         self.stable_replicas = pulumi.Output.from_input(split.stable)

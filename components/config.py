@@ -46,6 +46,12 @@ def args_from_config(
             raise SpecError(result.problems)
         if logical is not None:
             plan_for(logical, result)
+            # Patches from config are checked on the objects they change, before any deploy.
+            from components.manifests.patches import component_patch_problems
+
+            patch_problems = component_patch_problems(logical, result)
+            if patch_problems:
+                raise SpecError(patch_problems)
     except SpecError as error:
         raise SpecError(
             [_at_key(p, key, data, sources or {}) for p in error.problems], context
@@ -88,6 +94,12 @@ def plan_for(logical: str, args: object) -> object:
         from components.manifests.database import DatabasePlan
 
         return DatabasePlan.of(logical, args)
+    from components.inputs.namespace import NamespaceArgs
+
+    if isinstance(args, NamespaceArgs):
+        from components.manifests.namespace import namespace_name
+
+        return namespace_name(logical, args)
     raise TypeError(f"no component takes {type(args).__name__}")
 
 

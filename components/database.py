@@ -9,6 +9,7 @@ import pulumi
 from components._known import check_credentials
 from components.inputs.container import SecretKeyRef
 from components.inputs.database import ExternalDatabaseArgs
+from components.inputs.network_policy import DatabasePeer
 from components.manifests.database import (
     CREDENTIALS_SUFFIX,
     SLICE_SUFFIX,
@@ -22,7 +23,7 @@ from components.manifests.database import (
     env_refs,
 )
 from components.manifests.meta import dns_name, plain_secret_warnings
-from components.register import claim_names, register
+from components.register import check_patches, claim_names, patching
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:ExternalDatabase"
@@ -54,7 +55,11 @@ class ExternalDatabase(pulumi.ComponentResource):
             )
         plan = DatabasePlan.of(name, args)
         claim_names(f"ExternalDatabase {name!r}", database_fixed_keys(plan))
+        check_patches(f"ExternalDatabase {name!r}", name, args)
         super().__init__(TYPE, name, None, opts)
+        register = patching(args.patches)
+        # Where the database is, for a NetworkPolicy's egress (plain values).
+        self.network_peer = DatabasePeer(port=args.target_port, addresses=args.addresses)
         child = pulumi.ResourceOptions(parent=self)
         self._args = args
         self._plan = plan

@@ -67,3 +67,13 @@ DATABASE_ENGINES: Final = {
     "redis": ("redis", 6379),
     "mongodb": ("mongodb", 27017),
 }
+
+# NetworkPolicy: where the cluster DNS runs. kubeadm, kind, k3s and the managed clouds keep
+# the label 'k8s-app: kube-dns' on CoreDNS pods for compatibility, in kube-system.
+CLUSTER_DNS_NAMESPACE: Final = "kube-system"
+CLUSTER_DNS_POD_LABELS: Final = {"k8s-app": "kube-dns"}
+
+# Namespace: Pod Security 'restricted' enforced, audited and warned about, at the version
+# of the cluster's own control plane ('latest'), which is what Berth's pods pass.
+POD_SECURITY_LEVEL: Final = "restricted"
+POD_SECURITY_VERSION: Final = "latest"

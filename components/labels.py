@@ -38,3 +38,7 @@ LOAD_BALANCER_ADDRESS: Final = "jsonpath={.status.loadBalancer.ingress[0]}"
 # The SHA-256 of a component's `files` on its pod template: a change rolls the pods (the
 # files are subPath mounts, which never see a change of their ConfigMap).
 FILES_HASH: Final = "berth.dev/files-sha256"
+# The API server sets this label on every namespace to its name (selectable by policies).
+NAMESPACE_NAME: Final = "kubernetes.io/metadata.name"
+# Pod Security admission: a namespace's levels (enforce, audit, warn) and their versions.
+POD_SECURITY_PREFIX: Final = "pod-security.kubernetes.io/"

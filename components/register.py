@@ -9,12 +9,13 @@ from __future__ import annotations
 import importlib
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pulumi
 
 from components.errors import Problem, SpecError
+from components.inputs.patches import Patch
 from components.manifests.meta import Manifest, ObjectKey
 
 # (apiVersion, kind) → (module of pulumi_kubernetes, class name)
@@ -30,6 +31,10 @@ _CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("discovery.k8s.io/v1", "EndpointSlice"): ("pulumi_kubernetes.discovery.v1", "EndpointSlice"),
     ("networking.k8s.io/v1", "Ingress"): ("pulumi_kubernetes.networking.v1", "Ingress"),
+    ("networking.k8s.io/v1", "NetworkPolicy"): ("pulumi_kubernetes.networking.v1", "NetworkPolicy"),
+    ("v1", "Namespace"): ("pulumi_kubernetes.core.v1", "Namespace"),
+    ("v1", "ResourceQuota"): ("pulumi_kubernetes.core.v1", "ResourceQuota"),
+    ("v1", "LimitRange"): ("pulumi_kubernetes.core.v1", "LimitRange"),
 }
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -56,6 +61,16 @@ def rollout_options(
 _CLAIMED: weakref.WeakKeyDictionary[Any, dict[ObjectKey, str]] = weakref.WeakKeyDictionary()
 
 
+def _scope(kind: str, namespace: str | None) -> str:
+    if kind in _CLUSTER_SCOPED:
+        return "the cluster"
+    return "the default namespace" if namespace is None else repr(namespace)
+
+
+# Kinds whose names are unique in the whole cluster, not per namespace.
+_CLUSTER_SCOPED = frozenset({"Namespace"})
+
+
 def claim_names(owner: str, keys: Iterable[ObjectKey]) -> None:
     """Claim ``keys`` for ``owner`` (``"WebApp 'shop'"``) in this program run.
 
@@ -73,8 +88,7 @@ def claim_names(owner: str, keys: Iterable[ObjectKey]) -> None:
         Problem(
             "name",
             name,
-            f"would create a second {kind} {name!r} in "
-            f"{'the default namespace' if namespace is None else repr(namespace)}: "
+            f"would create a second {kind} {name!r} in {_scope(kind, namespace)}: "
             f"{claimed[(kind, namespace, name)]} creates it already "
             "(give one of them another name)",
         )
@@ -111,3 +125,34 @@ def register(
     kwargs = {_snake(k): v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
     resource: pulumi.CustomResource = cls(logical, opts=opts, **kwargs)
     return resource
+
+
+Register = Callable[[str, Manifest, pulumi.ResourceOptions], pulumi.CustomResource]
+
+
+def check_patches(owner: str, logical: str, args: object) -> None:
+    """The component's patches (``args.patches``) over its objects, checked before anything
+    is registered: a SpecError naming each bad patch by its index."""
+    if not getattr(args, "patches", ()):
+        return
+    # Imported here: the rules it re-runs are a large module that programs without patches
+    # never need.
+    from components.manifests.patches import component_patch_problems
+
+    problems = component_patch_problems(logical, args)
+    if problems:
+        raise SpecError(problems, owner)
+
+
+def patching(patches: Sequence[Patch]) -> Register:
+    """:func:`register` with ``patches`` applied to each manifest first."""
+    if not patches:
+        return register
+    from components.manifests.patches import patched
+
+    def register_patched(
+        logical: str, manifest: Manifest, opts: pulumi.ResourceOptions
+    ) -> pulumi.CustomResource:
+        return register(logical, patched(patches, logical, manifest), opts)
+
+    return register_patched

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 
 from components._known import check_pod, check_volumes
+from components.inputs.network_policy import AppPeer, ports_of
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.pod import extra_container_warnings, security_warnings
@@ -20,11 +21,12 @@ from components.manifests.webapp import (
     build_webapp_budget,
     build_webapp_deployment,
     build_webapp_files,
+    build_webapp_network_policy,
     build_webapp_service,
     webapp_fixed_keys,
 )
 from components.manifests.workload import autoscaler_owned_fields, rollout_timeout_seconds
-from components.register import claim_names, register, rollout_options
+from components.register import check_patches, claim_names, patching, rollout_options
 
 TYPE = "berth:index:WebApp"
 
@@ -56,9 +58,11 @@ class WebApp(pulumi.ComponentResource):
         # Names are checked before the component itself is registered.
         plan = WebAppPlan.of(name, args)
         claim_names(f"WebApp {name!r}", webapp_fixed_keys(name, args))
+        check_patches(f"WebApp {name!r}", name, args)
         super().__init__(TYPE, name, None, opts)
         check_pod(args.container, args.init_containers, args.sidecars, f"WebApp {name!r}")
         check_volumes(args.volumes, "volumes", f"WebApp {name!r}")
+        register = patching(args.patches)
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 
@@ -90,6 +94,9 @@ class WebApp(pulumi.ComponentResource):
             self.autoscaler = register(name, autoscaler, child)
         service = build_webapp_service(plan)
         self.service = None if service is None else register(name, service, child)
+        policy = build_webapp_network_policy(plan)
+        if policy is not None:
+            self.network_policy = register(name, policy, child)
         for warning in [
             *image_warnings({"container.image": args.container.image}),
             *secret_env_warnings(args.container.secret_env, "container.secret_env"),
@@ -118,6 +125,17 @@ class WebApp(pulumi.ComponentResource):
     @functools.cached_property
     def selector(self) -> pulumi.Output[dict[str, str]]:
         return pulumi.Output.from_input(self._plan.identity.selector())
+
+    @functools.cached_property
+    def network_peer(self) -> AppPeer:
+        """This app's pods as a NetworkPolicy peer (plain values: selector, namespace, ports)."""
+        args = self._plan.args
+        return AppPeer(
+            selector=self._plan.identity.selector(),
+            namespace=args.namespace,
+            ports=ports_of(args.container),
+            from_component=True,
+        )
 
     @functools.cached_property
     def service_name(self) -> pulumi.Output[str]:

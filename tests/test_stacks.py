@@ -50,12 +50,17 @@ def test_every_stack_deploys_the_whole_shop(pulumi_harness: PulumiHarness, stack
     assert components == [
         ("berth:index:CanaryService", "checkout"),
         ("berth:index:ExternalDatabase", "orders-db"),
+        ("berth:index:Namespace", "namespace"),
         ("berth:index:WebApp", "cart"),
         ("berth:index:WebApp", "storefront"),
     ]
-    namespace = registry.one("kubernetes:core/v1:Namespace", name="namespace").inputs["metadata"]
+    namespace_object = registry.one("kubernetes:core/v1:Namespace", name="namespace")
+    namespace = namespace_object.inputs["metadata"]
     assert namespace["name"] == f"shop-{stack}"
     assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    # The raw Namespace of earlier versions moves into the component, not replaced.
+    # (its own name and type, no parent: the URN of the raw Namespace it was).
+    assert namespace_object.options.aliases == ({"noParent": True},)
     pulumi_harness.validate_manifests()
     # The example follows its own advice: pinned images, UIDs given, secrets as secrets.
     assert registry.warnings == ()
@@ -125,6 +130,42 @@ def test_bad_config_names_the_stack_key_value_and_rule_and_registers_nothing(
     assert message.startswith("stack 'dev': 2 invalid settings:")
     assert "berth:cart.service.session_affinity_timeout: 90000 is not within 1..86400" in message
     assert "berth:checkout.canary_weight: 150 is not within 0..100" in message
+    assert list(pulumi_harness.registry) == []
+
+
+def test_the_namespace_takes_its_settings_from_config(pulumi_harness: PulumiHarness) -> None:
+    config = stack_config("dev")
+    config["berth:namespaceSettings"] = json.dumps(
+        {"quota": {"hard": {"pods": "30"}}, "pod_security": {"warn": None}}
+    )
+    run_stack(pulumi_harness, "dev", config)
+    registry = pulumi_harness.registry
+    quota = registry.one("kubernetes:core/v1:ResourceQuota", name="namespace-quota")
+    assert quota.inputs["metadata"]["namespace"] == "shop-dev"
+    assert quota.inputs["spec"]["hard"] == {"pods": "30"}
+    namespace = registry.one("kubernetes:core/v1:Namespace", name="namespace")
+    labels = namespace.inputs["metadata"]["labels"]
+    assert "pod-security.kubernetes.io/warn" not in labels
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_bad_namespace_settings_fail_before_anything_is_registered(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    config = stack_config("dev")
+    config["berth:namespaceSettings"] = json.dumps(
+        {
+            "quota": {"hard": {"pods": "lots"}},
+            "patches": [{"kind": "Namespace", "merge": {"metadata": {"name": "other"}}}],
+        }
+    )
+    with pytest.raises(SpecError) as caught:
+        run_stack(pulumi_harness, "dev", config)
+    message = str(caught.value)
+    assert (
+        "berth:namespaceSettings.quota.hard['pods']: 'lots' is not a resource quantity" in message
+    )
+    assert "berth:namespaceSettings.patches[0].merge['metadata']['name']: 'other'" in message
     assert list(pulumi_harness.registry) == []
 
 

@@ -54,6 +54,9 @@ _EXPORTS: dict[str, str] = {
     "DownwardAPIProjection": "components.inputs.volumes",
     "DownwardAPIFile": "components.inputs.volumes",
     "ServiceAccountTokenProjection": "components.inputs.volumes",
+    "NetworkPolicySpec": "components.inputs.network_policy",
+    "NamespaceArgs": "components.inputs.namespace",
+    "Patch": "components.inputs.patches",
 }
 
 __all__ = list(_EXPORTS)
@@ -95,6 +98,9 @@ if TYPE_CHECKING:
         ScalingRules as ScalingRules,
         Spread as Spread,
     )
+    from components.inputs.namespace import NamespaceArgs as NamespaceArgs
+    from components.inputs.network_policy import NetworkPolicySpec as NetworkPolicySpec
+    from components.inputs.patches import Patch as Patch
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.volumes import (
         ConfigMapProjection as ConfigMapProjection,

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from components import defaults
 from components.errors import Problem
 from components.inputs import rules
-from components.inputs.base import Spec, field, instance_of, mapping_of, rule, spec, to_dict
+from components.inputs.base import (
+    Spec,
+    each,
+    field,
+    instance_of,
+    mapping_of,
+    rule,
+    spec,
+    to_dict,
+)
+from components.inputs.patches import Patch, to_patches
 from components.labels import LOAD_BALANCER_ADDRESS, PATCH_FORCE, RESERVED_PREFIX, WAIT_FOR
 
 # What Berth adds to an object's annotations: patchForce on every object (manifests.meta
@@ -50,6 +60,12 @@ class AppArgs(Spec):
         checks=[mapping_of(rules.label_key, instance_of(str, what="a string"))],
     )
     cluster_domain: str = field(default=defaults.CLUSTER_DOMAIN, checks=[rules.dns1123_subdomain])
+    # The escape hatch (docs/escape-hatch.md): changes to the built objects, checked again.
+    patches: Sequence[Patch] = field(
+        default=(),
+        converter=to_patches,
+        checks=[each(instance_of(Patch, what="a Patch"))],
+    )
 
     @rule("annotations")
     def _annotations_fit(self) -> Iterator[Problem]:

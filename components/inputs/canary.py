@@ -31,6 +31,7 @@ from components.inputs.base import (
 )
 from components.inputs.container import Container, EnvValue, env_value, to_env
 from components.inputs.deployment import DeploymentSpec
+from components.inputs.network_policy import NetworkPolicySpec, network_policy_rules
 from components.inputs.pod_containers import containers_field, pod_container_rules, pod_containers
 from components.inputs.service import ServiceSpec
 from components.inputs.volumes import (
@@ -250,6 +251,7 @@ class CanaryServiceArgs(AppArgs):
     files: Mapping[str, str] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(file_path, file_content)]
     )
+    network_policy: NetworkPolicySpec | None = nested(NetworkPolicySpec, default=None)
 
     def __attrs_post_init__(self) -> None:
         validate(self)
@@ -269,6 +271,11 @@ class CanaryServiceArgs(AppArgs):
         if self.canary is None or (track == "stable" and not self.promote):
             return self.container
         return self.canary.apply_to(self.container)
+
+    @rule("network_policy", "container", "namespace")
+    def _network_policy(self) -> Iterator[Problem]:
+        if self.network_policy is not None:
+            yield from network_policy_rules(self.network_policy, self.container, self.namespace)
 
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:

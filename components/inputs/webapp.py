@@ -21,6 +21,7 @@ from components.inputs.base import (
 )
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
+from components.inputs.network_policy import NetworkPolicySpec, network_policy_rules
 from components.inputs.pod_containers import (
     containers_field,
     pod_container_rules,
@@ -58,6 +59,7 @@ class WebAppArgs(AppArgs):
         converter=from_mapping(ServiceSpec),
         checks=[rules.optional(instance_of(ServiceSpec, what="a ServiceSpec"))],
     )
+    network_policy: NetworkPolicySpec | None = nested(NetworkPolicySpec, default=None)
 
     # The pod's volumes (each mounted by a container's mounts) and files from literal
     # content: a ConfigMap the WebApp owns, each file mounted at its path (docs/volumes.md).
@@ -93,6 +95,11 @@ class WebAppArgs(AppArgs):
     def _service_ports(self) -> Iterator[Problem]:
         if self.service is not None:
             yield from service_port_rules(self.service, self.container, self.sidecars)
+
+    @rule("network_policy", "container", "namespace")
+    def _network_policy(self) -> Iterator[Problem]:
+        if self.network_policy is not None:
+            yield from network_policy_rules(self.network_policy, self.container, self.namespace)
 
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:

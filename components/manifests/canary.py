@@ -30,6 +30,7 @@ from components.manifests.meta import (
     version_of,
     with_version,
 )
+from components.manifests.network_policy import build_network_policy
 from components.manifests.pod import (
     extra_container_warnings,
     secret_env_keys,
@@ -426,6 +427,19 @@ def canary_warnings(plan: CanaryPlan) -> list[str]:
     return found
 
 
+def build_canary_network_policy(plan: CanaryPlan) -> Manifest | None:
+    """One policy for both tracks: it selects the identity labels they share."""
+    if plan.args.network_policy is None:
+        return None
+    return build_network_policy(
+        metadata=plan.meta(),
+        policy=plan.args.network_policy,
+        selector=plan.identity.selector(),
+        container=plan.args.container,
+        namespace=plan.args.namespace,
+    )
+
+
 @attrs.frozen
 class CanaryObjects:
     secret: Manifest | None
@@ -439,6 +453,7 @@ class CanaryObjects:
     http_route: Manifest | None
     ingresses: NginxIngresses | None
     files: Manifest | None = None
+    network_policy: Manifest | None = None
 
     def all(self) -> list[Manifest]:
         ingresses = (self.ingresses.main, self.ingresses.canary) if self.ingresses else ()
@@ -454,6 +469,7 @@ class CanaryObjects:
             self.canary_budget,
             self.http_route,
             *ingresses,
+            self.network_policy,
         )
         return [o for o in objects if o is not None]
 
@@ -488,4 +504,5 @@ def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:
         canary_budget=build_track_budget(plan, plan.canary),
         http_route=build_http_route(plan, stable_name, canary_name),
         ingresses=build_nginx_ingresses(plan, stable_name, canary_name),
+        network_policy=build_canary_network_policy(plan),
     )

@@ -20,6 +20,7 @@ from components.manifests.meta import (
     version_of,
     with_version,
 )
+from components.manifests.network_policy import build_network_policy
 from components.manifests.pod import secret_env_keys
 from components.manifests.service import build_service
 from components.manifests.volumes import (
@@ -133,6 +134,18 @@ def build_webapp_autoscaler(
     )
 
 
+def build_webapp_network_policy(plan: WebAppPlan) -> Manifest | None:
+    if plan.args.network_policy is None:
+        return None
+    return build_network_policy(
+        metadata=plan.meta(),
+        policy=plan.args.network_policy,
+        selector=plan.identity.selector(),
+        container=plan.args.container,
+        namespace=plan.args.namespace,
+    )
+
+
 @attrs.frozen
 class WebAppObjects:
     secret: Manifest | None
@@ -141,6 +154,7 @@ class WebAppObjects:
     disruption_budget: Manifest | None
     autoscaler: Manifest | None
     files: Manifest | None = None
+    network_policy: Manifest | None = None
 
     def all(self) -> list[Manifest]:
         objects = (
@@ -150,6 +164,7 @@ class WebAppObjects:
             self.service,
             self.disruption_budget,
             self.autoscaler,
+            self.network_policy,
         )
         return [o for o in objects if o is not None]
 
@@ -177,4 +192,5 @@ def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
         service=build_webapp_service(plan),
         disruption_budget=build_webapp_budget(plan),
         autoscaler=build_webapp_autoscaler(plan, plan.names.reference()),
+        network_policy=build_webapp_network_policy(plan),
     )
