@@ -31,6 +31,7 @@ from components.inputs.base import (
 )
 from components.inputs.container import Container, EnvValue, env_value
 from components.inputs.deployment import DeploymentSpec
+from components.inputs.pod import PodSpec, pod_rules
 from components.inputs.service import ServiceSpec
 from components.inputs.webapp import service_annotation_rules, service_port_rules
 
@@ -231,6 +232,7 @@ class CanaryServiceArgs(AppArgs):
     service: ServiceSpec = nested(factory=ServiceSpec)
     http_route: HttpRouteSpec | None = nested(HttpRouteSpec, default=None)
     nginx_canary: NginxCanarySpec | None = nested(NginxCanarySpec, default=None)
+    pod: PodSpec = nested(factory=PodSpec)
 
     def __attrs_post_init__(self) -> None:
         validate(self)
@@ -244,6 +246,10 @@ class CanaryServiceArgs(AppArgs):
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:
         return service_annotation_rules(self.annotations, self.service)
+
+    @rule("pod", "container", "deployment", "annotations")
+    def _pod(self) -> Iterator[Problem]:
+        return pod_rules(self.pod, self.container, self.deployment, self.annotations)
 
     @rule("deployment")
     def _deployment(self) -> Iterator[Problem]:

@@ -10,6 +10,7 @@ from components.inputs.app import AppArgs, annotation_rules
 from components.inputs.base import field, from_mapping, instance_of, nested, rule, spec, validate
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
+from components.inputs.pod import PodSpec, pod_rules
 from components.inputs.service import ServiceSpec
 
 
@@ -27,6 +28,7 @@ class WebAppArgs(AppArgs):
         converter=from_mapping(ServiceSpec),
         checks=[rules.optional(instance_of(ServiceSpec, what="a ServiceSpec"))],
     )
+    pod: PodSpec = nested(factory=PodSpec)
 
     def __attrs_post_init__(self) -> None:
         validate(self)
@@ -34,6 +36,10 @@ class WebAppArgs(AppArgs):
     @rule("container", "deployment")
     def _workload(self) -> Iterator[Problem]:
         return workload_rules(self.container, self.deployment)
+
+    @rule("pod", "container", "deployment", "annotations")
+    def _pod(self) -> Iterator[Problem]:
+        return pod_rules(self.pod, self.container, self.deployment, self.annotations)
 
     @rule("container", "service")
     def _service_ports(self) -> Iterator[Problem]:

@@ -32,7 +32,11 @@ from components.manifests.meta import (
 )
 from components.manifests.pod import secret_env_keys, security_warnings
 from components.manifests.service import build_service, service_ports
-from components.manifests.webapp import SECRET_SUFFIX
+from components.manifests.webapp import (
+    SECRET_SUFFIX,
+    build_app_service_account,
+    pods_service_account,
+)
 from components.manifests.workload import build_deployment, build_disruption_budget
 
 if TYPE_CHECKING:
@@ -192,17 +196,25 @@ def build_canary_secret(plan: CanaryPlan) -> Manifest | None:
 
 
 def build_track_deployment(
-    plan: CanaryPlan, track: TrackPlan, secret_name: pulumi.Input[str] | None
+    plan: CanaryPlan,
+    track: TrackPlan,
+    secret_name: pulumi.Input[str] | None,
+    service_account_name: pulumi.Input[str] | None = None,
 ) -> Manifest:
+    """One track's Deployment; both tracks run as the app's one ServiceAccount, and pod
+    affinity terms without a selector mean the app's pods in both tracks."""
     return build_deployment(
         metadata=plan.meta(track.suffix, track.labels),
         container=track.container,
         spec=plan.args.deployment,
         selector=track.selector,
         pod_labels=track.labels,
-        pod_annotations=plan.args.annotations,
+        pod_annotations=plan.args.pod.annotations,
         secret_name=secret_name,
         replicas=track.replicas,
+        pod=plan.args.pod,
+        service_account_name=pods_service_account(plan.args, service_account_name),
+        app_selector=plan.identity.selector(),
     )
 
 
@@ -399,6 +411,7 @@ def canary_warnings(plan: CanaryPlan) -> list[str]:
 
 @attrs.frozen
 class CanaryObjects:
+    service_account: Manifest | None
     secret: Manifest | None
     stable_deployment: Manifest
     canary_deployment: Manifest
@@ -413,6 +426,7 @@ class CanaryObjects:
     def all(self) -> list[Manifest]:
         ingresses = (self.ingresses.main, self.ingresses.canary) if self.ingresses else ()
         objects = (
+            self.service_account,
             self.secret,
             self.stable_deployment,
             self.canary_deployment,
@@ -443,10 +457,15 @@ def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:
     secret_name = plan.names.reference(SECRET_SUFFIX) if secret is not None else None
     stable_name = plan.names.reference(STABLE_SUFFIX)
     canary_name = plan.names.reference(CANARY_SUFFIX)
+    account = build_app_service_account(plan)
+    account_name = (
+        None if account is None else account["metadata"].get("name", plan.names.reference())
+    )
     return CanaryObjects(
+        service_account=account,
         secret=secret,
-        stable_deployment=build_track_deployment(plan, plan.stable, secret_name),
-        canary_deployment=build_track_deployment(plan, plan.canary, secret_name),
+        stable_deployment=build_track_deployment(plan, plan.stable, secret_name, account_name),
+        canary_deployment=build_track_deployment(plan, plan.canary, secret_name, account_name),
         service=build_main_service(plan),
         stable_service=build_track_service(plan, plan.stable),
         canary_service=build_track_service(plan, plan.canary),

@@ -9,7 +9,9 @@ from components import labels
 from components.inputs import rules
 from components.inputs.container import ConfigMapKeyRef, Container, Probe, SecretKeyRef
 from components.inputs.deployment import Spread
+from components.inputs.pod import PodSpec
 from components.manifests.meta import Manifest
+from components.manifests.pod_settings import pod_spec_fields
 
 if TYPE_CHECKING:
     import pulumi
@@ -115,6 +117,11 @@ def build_container(container: Container, secret_name: pulumi.Input[str] | None)
     resources = build_resources(container)
     if resources:
         result["resources"] = resources
+    if container.resources.resize_policy:
+        result["resizePolicy"] = [
+            {"resourceName": name, "restartPolicy": policy}
+            for name, policy in sorted(container.resources.resize_policy.items())
+        ]
     for field_name, key in (
         ("readiness_probe", "readinessProbe"),
         ("liveness_probe", "livenessProbe"),
@@ -144,6 +151,15 @@ def build_resources(container: Container) -> Manifest:
 
 def build_spread(spread: Spread, selector: dict[str, str]) -> list[Manifest]:
     keys = [key for key, on in ((labels.ZONE, spread.zones), (labels.HOSTNAME, spread.nodes)) if on]
+    optional = {
+        key: value
+        for key, value in (
+            ("minDomains", spread.min_domains),
+            ("nodeAffinityPolicy", spread.node_affinity_policy),
+            ("nodeTaintsPolicy", spread.node_taints_policy),
+        )
+        if value is not None
+    }
     return [
         {
             "maxSkew": spread.max_skew,
@@ -152,6 +168,7 @@ def build_spread(spread: Spread, selector: dict[str, str]) -> list[Manifest]:
             "labelSelector": {"matchLabels": dict(selector)},
             # Count only pods of the same ReplicaSet, so a rollout is spread on its own.
             "matchLabelKeys": ["pod-template-hash"],
+            **optional,
         }
         for key in keys
     ]
@@ -203,8 +220,10 @@ def build_pod_template(
     annotations: Mapping[str, str],
     secret_name: pulumi.Input[str] | None,
     spread: Spread | None,
-    service_account_name: str | None,
+    service_account_name: pulumi.Input[str] | None,
     termination_grace_period_seconds: int | None,
+    pod: PodSpec | None = None,
+    app_selector: dict[str, str] | None = None,
 ) -> Manifest:
     sec = container.security
     pod_security: Manifest = {"runAsNonRoot": sec.run_as_non_root}
@@ -239,6 +258,9 @@ def build_pod_template(
         spec["terminationGracePeriodSeconds"] = termination_grace_period_seconds
     if spread is not None:
         spec["topologySpreadConstraints"] = build_spread(spread, selector)
+    if pod is not None:
+        # Affinity terms without a selector mean the app's pods (every track of a canary).
+        spec.update(pod_spec_fields(pod, selector if app_selector is None else app_selector))
     metadata: dict[str, Any] = {"labels": dict(pod_labels)}
     if annotations:
         metadata["annotations"] = dict(annotations)

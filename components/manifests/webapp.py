@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from components.inputs.container import Container
+from components.inputs.pod import service_account_of
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import (
     Identity,
@@ -21,6 +22,7 @@ from components.manifests.meta import (
     with_version,
 )
 from components.manifests.pod import secret_env_keys
+from components.manifests.pod_settings import build_service_account, service_account_reference
 from components.manifests.service import build_service
 from components.manifests.workload import (
     build_autoscaler,
@@ -30,6 +32,9 @@ from components.manifests.workload import (
 
 if TYPE_CHECKING:
     import pulumi
+
+    from components.inputs.canary import CanaryServiceArgs
+    from components.manifests.canary import CanaryPlan
 
 SECRET_SUFFIX = "-env"
 
@@ -71,7 +76,30 @@ def build_env_secret(plan: WebAppPlan, container: Container | None = None) -> Ma
     }
 
 
-def build_webapp_deployment(plan: WebAppPlan, secret_name: pulumi.Input[str] | None) -> Manifest:
+def build_app_service_account(plan: WebAppPlan | CanaryPlan) -> Manifest | None:
+    """The app's ServiceAccount (WebApp and CanaryService: one per app), None when its
+    pods run as an existing account."""
+    args = plan.args
+    account = service_account_of(args.pod, args.deployment)
+    return build_service_account(
+        plan.meta(annotations=dict(account.annotations)),
+        account,
+        automount=args.container.security.automount_service_account_token,
+    )
+
+
+def pods_service_account(
+    args: WebAppArgs | CanaryServiceArgs, created_name: pulumi.Input[str] | None
+) -> pulumi.Input[str] | None:
+    """The pods' serviceAccountName, given the created account's name (if one is created)."""
+    return service_account_reference(service_account_of(args.pod, args.deployment), created_name)
+
+
+def build_webapp_deployment(
+    plan: WebAppPlan,
+    secret_name: pulumi.Input[str] | None,
+    service_account_name: pulumi.Input[str] | None = None,
+) -> Manifest:
     args = plan.args
     workload = plan.workload_labels
     return build_deployment(
@@ -80,8 +108,10 @@ def build_webapp_deployment(plan: WebAppPlan, secret_name: pulumi.Input[str] | N
         spec=args.deployment,
         selector=plan.identity.selector(),
         pod_labels=workload,
-        pod_annotations=args.annotations,
+        pod_annotations=args.pod.annotations,
         secret_name=secret_name,
+        pod=args.pod,
+        service_account_name=pods_service_account(args, service_account_name),
     )
 
 
@@ -118,9 +148,11 @@ class WebAppObjects:
     service: Manifest | None
     disruption_budget: Manifest | None
     autoscaler: Manifest | None
+    service_account: Manifest | None = None
 
     def all(self) -> list[Manifest]:
         objects = (
+            self.service_account,
             self.secret,
             self.deployment,
             self.service,
@@ -142,9 +174,15 @@ def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
     logical name as a stand-in. The component passes the real names instead.
     """
     plan = WebAppPlan.of(logical, args)
+    account = build_app_service_account(plan)
     return WebAppObjects(
+        service_account=account,
         secret=build_env_secret(plan),
-        deployment=build_webapp_deployment(plan, plan.names.reference(SECRET_SUFFIX)),
+        deployment=build_webapp_deployment(
+            plan,
+            plan.names.reference(SECRET_SUFFIX),
+            None if account is None else account["metadata"].get("name", plan.names.reference()),
+        ),
         service=build_webapp_service(plan),
         disruption_budget=build_webapp_budget(plan),
         autoscaler=build_webapp_autoscaler(plan, plan.names.reference()),
