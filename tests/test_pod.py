@@ -34,7 +34,7 @@ from components.inputs.pod import (
     Toleration,
 )
 from components.manifests.canary import build_canary
-from components.manifests.policy_rules import pod_security_restricted
+from components.manifests.policy_rules import api_server_rules, pod_security_restricted
 from components.manifests.webapp import WebAppObjects, build_webapp
 from components.testing import PulumiHarness
 from components.testing.schema import SUPPORTED_K8S_VERSIONS, validate_manifest
@@ -620,3 +620,34 @@ def test_the_canary_registers_one_account_for_both_tracks(pulumi_harness: Pulumi
     for deployment in registry.of_type(DEPLOYMENT):
         assert deployment.inputs["spec"]["template"]["spec"]["serviceAccountName"] == "shop"
     assert pulumi_harness.resolve(canary.service_account_name) == "shop"
+
+
+# --- policy pack ----------------------------------------------------------------------------
+
+
+def test_the_policy_packs_api_rules_pass_berths_pod_and_catch_a_hand_written_one() -> None:
+    built = build_webapp("shop", CATALOGUE["whole-pod"]).deployment
+    assert api_server_rules(built) == []
+    raw = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "raw"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "raw"}},
+            "template": {
+                "metadata": {"labels": {"app": "raw"}},
+                "spec": {
+                    "containers": [{"name": "app", "image": "registry.example.com/raw:1"}],
+                    "priorityClassName": "High",
+                    "tolerations": [
+                        {"key": "dedicated", "operator": "Exists", "value": "shop"},
+                        {"operator": "Exists"},
+                    ],
+                },
+            },
+        },
+    }
+    assert [str(p).split(" ")[0] for p in api_server_rules(raw)] == [
+        "spec.template.spec.priorityClassName:",
+        "spec.template.spec.tolerations[0].value:",
+    ]
