@@ -3,9 +3,11 @@ resources, as built, as checked, as loaded from stack config and as registered."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components import (
     CanaryService,
@@ -650,4 +652,36 @@ def test_the_policy_packs_api_rules_pass_berths_pod_and_catch_a_hand_written_one
     assert [str(p).split(" ")[0] for p in api_server_rules(raw)] == [
         "spec.template.spec.priorityClassName:",
         "spec.template.spec.tolerations[0].value:",
+    ]
+
+
+def test_the_stack_file_example_in_the_docs_loads_as_written() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "pod.md").read_text()
+    text = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = yaml.safe_load(text)["berth:orders"]
+    args = args_from_config(WebAppArgs, config, key="berth:orders", stack="dev", logical="orders")
+    pod = pod_of(build_webapp("orders", args))
+    assert pod["serviceAccountName"] == "reader"
+    assert pod["hostUsers"] is False
+    assert pod["tolerations"] == [
+        {"operator": "Equal", "key": "dedicated", "value": "shop", "effect": "NoSchedule"}
+    ]
+    assert build_webapp("orders", args).service_account is None
+
+
+def test_two_autonamed_apps_cannot_create_one_named_account_twice(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    shared = PodSpec(service_account=ServiceAccountSpec(name="shop-reader"))
+
+    def program() -> None:
+        WebApp("shop-eu", WebAppArgs(namespace="store", container=WEB, pod=shared))
+        CanaryService("shop-us", canary_args(namespace="store").evolve(pod=shared))
+
+    with pytest.raises(SpecError) as caught:
+        pulumi_harness.run(program)
+    assert str(caught.value).splitlines() == [
+        "CanaryService 'shop-us': 1 invalid setting:",
+        "  name: 'shop-reader' would create a second ServiceAccount 'shop-reader' in 'store': "
+        "WebApp 'shop-eu' creates it already (give one of them another name)",
     ]

@@ -35,6 +35,7 @@ from components.manifests.service import build_service, service_ports
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     build_app_service_account,
+    named_account_keys,
     pods_service_account,
 )
 from components.manifests.workload import build_deployment, build_disruption_budget
@@ -442,8 +443,11 @@ class CanaryObjects:
 
 
 def canary_fixed_keys(logical: str, args: CanaryServiceArgs) -> list[ObjectKey]:
-    """The objects a CanaryService creates under a fixed name (none when autonamed)."""
-    return [] if args.name is None else fixed_keys(build_canary(logical, args).all())
+    """The objects a CanaryService creates under a fixed name (when autonamed: at most its
+    ServiceAccount, given a name of its own)."""
+    if args.name is None:
+        return named_account_keys(args)
+    return fixed_keys(build_canary(logical, args).all())
 
 
 def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:

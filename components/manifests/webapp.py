@@ -88,6 +88,14 @@ def build_app_service_account(plan: WebAppPlan | CanaryPlan) -> Manifest | None:
     )
 
 
+def named_account_keys(args: WebAppArgs | CanaryServiceArgs) -> list[ObjectKey]:
+    """The created ServiceAccount's key when it has a name of its own (``name=``)."""
+    account = service_account_of(args.pod, args.deployment)
+    if account.create and account.name is not None:
+        return [("ServiceAccount", args.namespace, account.name)]
+    return []
+
+
 def pods_service_account(
     args: WebAppArgs | CanaryServiceArgs, created_name: pulumi.Input[str] | None
 ) -> pulumi.Input[str] | None:
@@ -163,8 +171,11 @@ class WebAppObjects:
 
 
 def webapp_fixed_keys(logical: str, args: WebAppArgs) -> list[ObjectKey]:
-    """The objects a WebApp creates under a fixed name (none when autonamed)."""
-    return [] if args.name is None else fixed_keys(build_webapp(logical, args).all())
+    """The objects a WebApp creates under a fixed name (when autonamed: at most its
+    ServiceAccount, given a name of its own)."""
+    if args.name is None:
+        return named_account_keys(args)
+    return fixed_keys(build_webapp(logical, args).all())
 
 
 def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
