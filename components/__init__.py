@@ -37,6 +37,14 @@ _EXPORTS: dict[str, str] = {
     "ScalingRules": "components.inputs.deployment",
     "DisruptionBudget": "components.inputs.deployment",
     "Spread": "components.inputs.deployment",
+    "PodSpec": "components.inputs.pod",
+    "ServiceAccountSpec": "components.inputs.pod",
+    "NodeTerm": "components.inputs.pod",
+    "NodeRequirement": "components.inputs.pod",
+    "PodAffinityTerm": "components.inputs.pod",
+    "LabelRequirement": "components.inputs.pod",
+    "Toleration": "components.inputs.pod",
+    "PodResources": "components.inputs.pod",
     "ServiceSpec": "components.inputs.service",
     "ServicePort": "components.inputs.service",
     "CanaryService": "components.canary",
@@ -143,6 +151,16 @@ if TYPE_CHECKING:
         PolicyPort as PolicyPort,
     )
     from components.inputs.patches import Patch as Patch
+    from components.inputs.pod import (
+        LabelRequirement as LabelRequirement,
+        NodeRequirement as NodeRequirement,
+        NodeTerm as NodeTerm,
+        PodAffinityTerm as PodAffinityTerm,
+        PodResources as PodResources,
+        PodSpec as PodSpec,
+        ServiceAccountSpec as ServiceAccountSpec,
+        Toleration as Toleration,
+    )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.volumes import (
         ConfigMapProjection as ConfigMapProjection,

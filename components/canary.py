@@ -24,8 +24,13 @@ from components.manifests.canary import (
     canary_warnings,
 )
 from components.manifests.meta import dns_name
+from components.manifests.pod_settings import pod_warnings
 from components.manifests.volumes import FILES_SUFFIX
-from components.manifests.webapp import SECRET_SUFFIX
+from components.manifests.webapp import (
+    SECRET_SUFFIX,
+    build_app_service_account,
+    pods_service_account,
+)
 from components.manifests.workload import rollout_timeout_seconds
 from components.register import check_patches, claim_names, patching, rollout_options
 from components.webapp import metadata_output, namespace_output
@@ -40,7 +45,7 @@ class CanaryService(pulumi.ComponentResource):
     ``stable_service_name`` and ``canary_service_name``, ``stable_deployment_name`` and
     ``canary_deployment_name``, ``stable_replicas``, ``canary_replicas``,
     ``effective_canary_weight`` (percent of pods in the canary), ``namespace`` and
-    ``selector`` (the main Service's).
+    ``selector`` (the main Service's), ``service_account_name`` (both tracks').
     """
 
     service_name: pulumi.Output[str]
@@ -54,6 +59,7 @@ class CanaryService(pulumi.ComponentResource):
     canary_replicas: pulumi.Output[int]
     effective_canary_weight: pulumi.Output[float]
     selector: pulumi.Output[dict[str, str]]
+    service_account_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: CanaryServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -75,6 +81,15 @@ class CanaryService(pulumi.ComponentResource):
             check_env(args.canary.env, "canary.env", context)
         child = pulumi.ResourceOptions(parent=self)
 
+        account = build_app_service_account(plan)
+        self.service_account = None if account is None else register(name, account, child)
+        account_name = (
+            None if self.service_account is None else metadata_output(self.service_account, "name")
+        )
+        self.service_account_name = account_name or pulumi.Output.from_input(
+            pods_service_account(args, None) or "default"
+        )
+
         secret_name: pulumi.Input[str] | None = None
         secret = build_canary_secret(plan)
         if secret is not None:
@@ -95,12 +110,20 @@ class CanaryService(pulumi.ComponentResource):
         )
         first = register(
             f"{name}{leader.suffix}",
-            build_track_deployment(plan, leader, secret_name, files_name),
+            build_track_deployment(
+                plan, leader, secret_name, files_name=files_name, service_account_name=account_name
+            ),
             rollout_options(self, timeout),
         )
         second = register(
             f"{name}{follower.suffix}",
-            build_track_deployment(plan, follower, secret_name, files_name),
+            build_track_deployment(
+                plan,
+                follower,
+                secret_name,
+                files_name=files_name,
+                service_account_name=account_name,
+            ),
             rollout_options(self, timeout, depends_on=[first]),
         )
         self.stable_deployment, self.canary_deployment = (
@@ -153,7 +176,7 @@ class CanaryService(pulumi.ComponentResource):
         self.canary_replicas = pulumi.Output.from_input(split.canary)
         self.effective_canary_weight = pulumi.Output.from_input(split.effective)
         self.selector = pulumi.Output.from_input(plan.identity.selector())
-        for warning in canary_warnings(plan):
+        for warning in [*canary_warnings(plan), *pod_warnings(args)]:
             pulumi.log.warn(warning, resource=self)
 
         self.register_outputs(
@@ -169,5 +192,6 @@ class CanaryService(pulumi.ComponentResource):
                 "canary_replicas": self.canary_replicas,
                 "effective_canary_weight": self.effective_canary_weight,
                 "selector": self.selector,
+                "service_account_name": self.service_account_name,
             }
         )

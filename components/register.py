@@ -23,6 +23,7 @@ _CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ("v1", "Secret"): ("pulumi_kubernetes.core.v1", "Secret"),
     ("v1", "ConfigMap"): ("pulumi_kubernetes.core.v1", "ConfigMap"),
     ("v1", "Service"): ("pulumi_kubernetes.core.v1", "Service"),
+    ("v1", "ServiceAccount"): ("pulumi_kubernetes.core.v1", "ServiceAccount"),
     ("apps/v1", "Deployment"): ("pulumi_kubernetes.apps.v1", "Deployment"),
     ("policy/v1", "PodDisruptionBudget"): ("pulumi_kubernetes.policy.v1", "PodDisruptionBudget"),
     ("autoscaling/v2", "HorizontalPodAutoscaler"): (

@@ -12,10 +12,12 @@ from components.inputs.network_policy import AppPeer, ports_of
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import dns_name, image_warnings, secret_env_warnings
 from components.manifests.pod import extra_container_warnings, security_warnings
+from components.manifests.pod_settings import pod_warnings
 from components.manifests.volumes import FILES_SUFFIX, volume_warnings
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     WebAppPlan,
+    build_app_service_account,
     build_env_secret,
     build_webapp_autoscaler,
     build_webapp_budget,
@@ -23,6 +25,7 @@ from components.manifests.webapp import (
     build_webapp_files,
     build_webapp_network_policy,
     build_webapp_service,
+    pods_service_account,
     webapp_fixed_keys,
 )
 from components.manifests.workload import autoscaler_owned_fields, rollout_timeout_seconds
@@ -46,7 +49,8 @@ def namespace_output(resource: pulumi.CustomResource, namespace: str | None) -> 
 class WebApp(pulumi.ComponentResource):
     """A Deployment plus a Service, secure by default. See :class:`WebAppArgs`.
 
-    Outputs: ``deployment_name``, ``namespace``, ``selector``, and, with a Service,
+    Outputs: ``deployment_name``, ``namespace``, ``selector``, ``service_account_name``,
+    and, with a Service,
     ``service_name`` and ``dns_name`` (``<svc>.<ns>.svc.<cluster domain>``).
     """
 
@@ -66,6 +70,12 @@ class WebApp(pulumi.ComponentResource):
         self._plan = plan
         child = pulumi.ResourceOptions(parent=self)
 
+        account = build_app_service_account(plan)
+        self.service_account = None if account is None else register(name, account, child)
+        account_name = (
+            None if self.service_account is None else metadata_output(self.service_account, "name")
+        )
+
         secret_manifest = build_env_secret(plan)
         secret_name: pulumi.Input[str] | None = None
         if secret_manifest is not None:
@@ -79,7 +89,7 @@ class WebApp(pulumi.ComponentResource):
 
         self.deployment = register(
             name,
-            build_webapp_deployment(plan, secret_name, files_name),
+            build_webapp_deployment(plan, secret_name, files_name, account_name),
             rollout_options(
                 self,
                 rollout_timeout_seconds(args.deployment),
@@ -107,7 +117,10 @@ class WebApp(pulumi.ComponentResource):
             *extra_container_warnings(args.init_containers, args.sidecars),
         ]:
             pulumi.log.warn(warning, resource=self)
-        for warning in volume_warnings(args.volumes, args.files, args.container, "container"):
+        for warning in [
+            *volume_warnings(args.volumes, args.files, args.container, "container"),
+            *pod_warnings(args),
+        ]:
             pulumi.log.warn(warning, resource=self)
         # The outputs below are derived on first use and not registered here: each
         # Output costs the SDK futures and tasks, registering them costs an await of
@@ -121,6 +134,15 @@ class WebApp(pulumi.ComponentResource):
     @functools.cached_property
     def namespace(self) -> pulumi.Output[str]:
         return namespace_output(self.deployment, self._plan.args.namespace)
+
+    @functools.cached_property
+    def service_account_name(self) -> pulumi.Output[str]:
+        """The ServiceAccount the pods run as: the one created for the app, the existing
+        one named, or the namespace's ``default``."""
+        if self.service_account is not None:
+            return metadata_output(self.service_account, "name")
+        existing = pods_service_account(self._plan.args, None)
+        return pulumi.Output.from_input(existing or "default")
 
     @functools.cached_property
     def selector(self) -> pulumi.Output[dict[str, str]]:

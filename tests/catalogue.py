@@ -41,6 +41,16 @@ from components import (
     Spread,
     WebAppArgs,
 )
+from components.inputs.pod import (
+    LabelRequirement,
+    NodeRequirement,
+    NodeTerm,
+    PodAffinityTerm,
+    PodResources,
+    PodSpec,
+    ServiceAccountSpec,
+    Toleration,
+)
 
 WEB = Container(
     image="registry.example.com/shop:1.4.2", ports=[ContainerPort(port=8080, name="http")]
@@ -326,5 +336,78 @@ CATALOGUE: dict[str, WebAppArgs] = {
             "/etc/shop/config.yaml": "listen: 8080\n",
             "/etc/nginx/conf.d/shop.conf": "server { listen 8080; }\n",
         },
+    ),
+    "whole-pod": WebAppArgs(
+        container=WEB.evolve(
+            resources=Resources(
+                cpu_request="250m",
+                memory_limit="512Mi",
+                resize_policy={"cpu": "NotRequired", "memory": "RestartContainer"},
+            )
+        ),
+        deployment=DeploymentSpec(
+            spread=Spread(
+                when_unsatisfiable="DoNotSchedule",
+                min_domains=2,
+                node_affinity_policy="Honor",
+                node_taints_policy="Honor",
+            )
+        ),
+        pod=PodSpec(
+            service_account=ServiceAccountSpec(
+                annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/shop"}
+            ),
+            image_pull_secrets=["registry-credentials"],
+            annotations={"prometheus.io/scrape": "true"},
+            node_selector={"kubernetes.io/os": "linux"},
+            node_affinity=[
+                NodeTerm(
+                    match_expressions=[
+                        NodeRequirement(key="node.example.com/cores", operator="Gt", values=["3"])
+                    ]
+                ),
+                NodeTerm(
+                    weight=20,
+                    match_expressions=[
+                        NodeRequirement(
+                            key="topology.kubernetes.io/zone", operator="In", values=["a", "b"]
+                        )
+                    ],
+                ),
+            ],
+            pod_affinity=[
+                PodAffinityTerm(
+                    topology_key="topology.kubernetes.io/zone",
+                    match_labels={"app.kubernetes.io/name": "cache"},
+                    weight=50,
+                )
+            ],
+            pod_anti_affinity=[
+                PodAffinityTerm(topology_key="kubernetes.io/hostname"),
+                PodAffinityTerm(
+                    topology_key="kubernetes.io/hostname",
+                    match_expressions=[
+                        LabelRequirement(key="tier", operator="In", values=["batch"])
+                    ],
+                    namespaces=["jobs"],
+                    weight=10,
+                ),
+            ],
+            tolerations=[
+                Toleration(key="dedicated", value="shop", effect="NoSchedule"),
+                Toleration(
+                    key="node.kubernetes.io/unreachable",
+                    operator="Exists",
+                    effect="NoExecute",
+                    toleration_seconds=30,
+                ),
+            ],
+            priority_class_name="shop-critical",
+            host_users=False,
+            resources=PodResources(cpu_request="500m", cpu_limit="1", memory_limit="1Gi"),
+        ),
+    ),
+    "existing-service-account": WebAppArgs(
+        container=WEB, pod=PodSpec(service_account=ServiceAccountSpec(create=False, name="reader"))
     ),
 }

@@ -73,6 +73,8 @@ def test_every_object_is_a_child_of_the_component(pulumi_harness: PulumiHarness)
         ("Service", "shop"),
         ("Service", "shop-canary"),
         ("Service", "shop-stable"),
+        # One ServiceAccount for the app: both tracks run as it.
+        ("ServiceAccount", "shop"),
     ]
     assert len(registry) == len(children) + 1
     assert registry.has_outputs(component)

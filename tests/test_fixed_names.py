@@ -28,7 +28,9 @@ def test_a_second_component_with_the_same_fixed_names_is_an_error_naming_both(
     with pytest.raises(SpecError) as caught:
         pulumi_harness.run(program)
     assert str(caught.value).splitlines() == [
-        "WebApp 'shop-us': 2 invalid settings:",
+        "WebApp 'shop-us': 3 invalid settings:",
+        "  name: 'shop' would create a second ServiceAccount 'shop' in 'store': WebApp 'shop-eu' "
+        "creates it already (give one of them another name)",
         "  name: 'shop' would create a second Deployment 'shop' in 'store': WebApp 'shop-eu' "
         "creates it already (give one of them another name)",
         "  name: 'shop' would create a second Service 'shop' in 'store': WebApp 'shop-eu' "

@@ -172,7 +172,7 @@ def test_a_patch_the_api_server_would_reject_is_refused() -> None:
     [
         (
             Patch(kind="Ingress", merge={"spec": {}}),
-            "patches[0]: 'Ingress' selects no object (made: Deployment 'shop', Service 'shop')",
+            "patches[0]: 'Ingress' selects no object (made: Deployment 'shop', Service 'shop', ServiceAccount 'shop')",
         ),
         (
             Patch(kind="Deployment", name="other", merge={"spec": {}}),
@@ -285,6 +285,7 @@ def test_the_objects_patches_are_checked_on_are_every_object_the_components_buil
     )
     names = [name for name, _ in component_objects("checkout", canary)]
     assert names == [
+        "checkout",  # the ServiceAccount both tracks share
         "checkout-stable",
         "checkout-canary",
         "checkout",

@@ -599,7 +599,7 @@ def test_service_labels_and_annotations_add_to_the_common_ones() -> None:
 def test_a_worker_has_no_service() -> None:
     objects = build(CATALOGUE["worker-no-service"])
     assert objects.service is None
-    assert [o["kind"] for o in objects.all()] == ["Deployment"]
+    assert [o["kind"] for o in objects.all()] == ["ServiceAccount", "Deployment"]
 
 
 def test_service_port_may_target_a_port_by_number() -> None:

@@ -41,7 +41,12 @@ def test_webapp_registers_a_deployment_and_a_service_under_the_component(
     service = registry.one(SERVICE, name="shop")
     assert deployment.parent == component.urn
     assert service.parent == component.urn
-    assert [r.type for r in registry.children_of(component)] == [DEPLOYMENT, SERVICE]
+    # The Deployment waits for its ServiceAccount's name, so the order is not fixed.
+    assert sorted(r.type for r in registry.children_of(component)) == [
+        DEPLOYMENT,
+        SERVICE,
+        "kubernetes:core/v1:ServiceAccount",
+    ]
     assert deployment.inputs["spec"]["selector"]["matchLabels"] == {
         "app.kubernetes.io/name": "shop",
         "app.kubernetes.io/instance": "shop",

@@ -40,6 +40,14 @@ _EXPORTS: dict[str, str] = {
     "ServicePort": "components.inputs.service",
     "ServiceSpec": "components.inputs.service",
     "Spread": "components.inputs.deployment",
+    "PodSpec": "components.inputs.pod",
+    "ServiceAccountSpec": "components.inputs.pod",
+    "NodeTerm": "components.inputs.pod",
+    "NodeRequirement": "components.inputs.pod",
+    "PodAffinityTerm": "components.inputs.pod",
+    "LabelRequirement": "components.inputs.pod",
+    "Toleration": "components.inputs.pod",
+    "PodResources": "components.inputs.pod",
     "WebAppArgs": "components.inputs.webapp",
     "Mount": "components.inputs.volumes",
     "KeyToPath": "components.inputs.volumes",
@@ -101,6 +109,16 @@ if TYPE_CHECKING:
     from components.inputs.namespace import NamespaceArgs as NamespaceArgs
     from components.inputs.network_policy import NetworkPolicySpec as NetworkPolicySpec
     from components.inputs.patches import Patch as Patch
+    from components.inputs.pod import (
+        LabelRequirement as LabelRequirement,
+        NodeRequirement as NodeRequirement,
+        NodeTerm as NodeTerm,
+        PodAffinityTerm as PodAffinityTerm,
+        PodResources as PodResources,
+        PodSpec as PodSpec,
+        ServiceAccountSpec as ServiceAccountSpec,
+        Toleration as Toleration,
+    )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.volumes import (
         ConfigMapProjection as ConfigMapProjection,

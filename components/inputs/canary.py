@@ -32,6 +32,7 @@ from components.inputs.base import (
 from components.inputs.container import Container, EnvValue, env_value, to_env
 from components.inputs.deployment import DeploymentSpec
 from components.inputs.network_policy import NetworkPolicySpec, network_policy_rules
+from components.inputs.pod import PodSpec, pod_rules
 from components.inputs.pod_containers import containers_field, pod_container_rules, pod_containers
 from components.inputs.service import ServiceSpec
 from components.inputs.volumes import (
@@ -252,6 +253,7 @@ class CanaryServiceArgs(AppArgs):
         factory=dict, converter=to_dict, checks=[mapping_of(file_path, file_content)]
     )
     network_policy: NetworkPolicySpec | None = nested(NetworkPolicySpec, default=None)
+    pod: PodSpec = nested(factory=PodSpec)
 
     def __attrs_post_init__(self) -> None:
         validate(self)
@@ -280,6 +282,10 @@ class CanaryServiceArgs(AppArgs):
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:
         return service_annotation_rules(self.annotations, self.service)
+
+    @rule("pod", "container", "deployment", "annotations")
+    def _pod(self) -> Iterator[Problem]:
+        return pod_rules(self.pod, self.container, self.deployment, self.annotations)
 
     @rule("deployment")
     def _deployment(self) -> Iterator[Problem]:

@@ -189,6 +189,20 @@ class Resources(Spec):
     memory_limit: str | None = field(
         default="256Mi", checks=[rules.optional(rules.memory_quantity)]
     )
+    # What an in-place resize (GA in Kubernetes 1.35) does per resource: NotRequired
+    # (Kubernetes' default) applies it to the running container, RestartContainer
+    # restarts it (for apps that size themselves at start, such as a JVM heap).
+    resize_policy: Mapping[Literal["cpu", "memory"], Literal["NotRequired", "RestartContainer"]] = (
+        field(
+            factory=dict,
+            converter=to_dict,
+            checks=[
+                mapping_of(
+                    rules.one_of("cpu", "memory"), rules.one_of("NotRequired", "RestartContainer")
+                )
+            ],
+        )
+    )
 
     @rule("cpu_request", "cpu_limit")
     def _cpu_within_limit(self) -> Iterator[Problem]:

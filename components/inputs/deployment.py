@@ -273,6 +273,27 @@ class Spread(Spec):
     when_unsatisfiable: Literal["ScheduleAnyway", "DoNotSchedule"] = field(
         default="ScheduleAnyway", checks=[rules.one_of("ScheduleAnyway", "DoNotSchedule")]
     )
+    # The fewest domains (zones, nodes) the scheduler counts, even with no pods in them:
+    # with DoNotSchedule, pods wait for new domains (a cluster autoscaler adds nodes)
+    # rather than crowd the ones there are. None: the domains that exist.
+    min_domains: int | None = field(default=None, checks=[rules.optional(rules.int32(1))])
+    # Whether the pod's node selector and affinity limit the domains counted (Kubernetes'
+    # default: Honor), and whether node taints the pod does not tolerate do (default: Ignore).
+    node_affinity_policy: Literal["Honor", "Ignore"] | None = field(
+        default=None, checks=[rules.optional(rules.one_of("Honor", "Ignore"))]
+    )
+    node_taints_policy: Literal["Honor", "Ignore"] | None = field(
+        default=None, checks=[rules.optional(rules.one_of("Honor", "Ignore"))]
+    )
+
+    @rule("min_domains", "when_unsatisfiable")
+    def _min_domains_strict(self) -> Iterator[Problem]:
+        if self.min_domains is not None and self.when_unsatisfiable != "DoNotSchedule":
+            yield Problem(
+                "min_domains",
+                self.min_domains,
+                "applies only with when_unsatisfiable 'DoNotSchedule'",
+            )
 
 
 @spec
@@ -299,6 +320,7 @@ class DeploymentSpec(Spec):
     termination_grace_period_seconds: int | None = field(
         default=None, checks=[rules.optional(rules.int64(0))]
     )
+    # Deprecated: an existing account by name; use pod.service_account (components.inputs.pod).
     service_account_name: str | None = field(
         default=None, checks=[rules.optional(rules.dns1123_subdomain)]
     )

@@ -22,6 +22,7 @@ from components.inputs.base import (
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec
 from components.inputs.network_policy import NetworkPolicySpec, network_policy_rules
+from components.inputs.pod import PodSpec, pod_rules
 from components.inputs.pod_containers import (
     containers_field,
     pod_container_rules,
@@ -67,6 +68,7 @@ class WebAppArgs(AppArgs):
     files: Mapping[str, str] = field(
         factory=dict, converter=to_dict, checks=[mapping_of(file_path, file_content)]
     )
+    pod: PodSpec = nested(factory=PodSpec)
 
     def __attrs_post_init__(self) -> None:
         validate(self)
@@ -90,6 +92,10 @@ class WebAppArgs(AppArgs):
         return pod_container_rules(
             self.container, self.init_containers, self.sidecars, self.deployment
         )
+
+    @rule("pod", "container", "deployment", "annotations")
+    def _pod(self) -> Iterator[Problem]:
+        return pod_rules(self.pod, self.container, self.deployment, self.annotations)
 
     @rule("container", "sidecars", "service")
     def _service_ports(self) -> Iterator[Problem]:

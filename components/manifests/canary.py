@@ -44,7 +44,12 @@ from components.manifests.volumes import (
     files_suffix,
     volume_warnings,
 )
-from components.manifests.webapp import SECRET_SUFFIX
+from components.manifests.webapp import (
+    SECRET_SUFFIX,
+    build_app_service_account,
+    named_account_keys,
+    pods_service_account,
+)
 from components.manifests.workload import build_deployment, build_disruption_budget
 
 if TYPE_CHECKING:
@@ -217,7 +222,10 @@ def build_track_deployment(
     track: TrackPlan,
     secret_name: pulumi.Input[str] | None,
     files_name: pulumi.Input[str] | None = None,
+    service_account_name: pulumi.Input[str] | None = None,
 ) -> Manifest:
+    """One track's Deployment; both tracks run as the app's one ServiceAccount, and pod
+    affinity terms without a selector mean the app's pods in both tracks."""
     args = plan.args
     return build_deployment(
         metadata=plan.meta(track.suffix, track.labels),
@@ -225,12 +233,15 @@ def build_track_deployment(
         spec=args.deployment,
         selector=track.selector,
         pod_labels=track.labels,
-        pod_annotations={**args.annotations, **files_annotations(args.files)},
+        pod_annotations={**args.pod.annotations, **files_annotations(args.files)},
         secret_name=secret_name,
         replicas=track.replicas,
         init_containers=plan.args.init_containers,
         sidecars=plan.args.sidecars,
         volumes=PodVolumes(args.volumes, args.files, files_name),
+        pod=plan.args.pod,
+        service_account_name=pods_service_account(plan.args, service_account_name),
+        app_selector=plan.identity.selector(),
     )
 
 
@@ -442,6 +453,7 @@ def build_canary_network_policy(plan: CanaryPlan) -> Manifest | None:
 
 @attrs.frozen
 class CanaryObjects:
+    service_account: Manifest | None
     secret: Manifest | None
     stable_deployment: Manifest
     canary_deployment: Manifest
@@ -458,6 +470,7 @@ class CanaryObjects:
     def all(self) -> list[Manifest]:
         ingresses = (self.ingresses.main, self.ingresses.canary) if self.ingresses else ()
         objects = (
+            self.service_account,
             self.secret,
             self.files,
             self.stable_deployment,
@@ -475,8 +488,11 @@ class CanaryObjects:
 
 
 def canary_fixed_keys(logical: str, args: CanaryServiceArgs) -> list[ObjectKey]:
-    """The objects a CanaryService creates under a fixed name (none when autonamed)."""
-    return [] if args.name is None else fixed_keys(build_canary(logical, args).all())
+    """The objects a CanaryService creates under a fixed name (when autonamed: at most its
+    ServiceAccount, given a name of its own)."""
+    if args.name is None:
+        return named_account_keys(args)
+    return fixed_keys(build_canary(logical, args).all())
 
 
 def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:
@@ -492,11 +508,20 @@ def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:
     canary_name = plan.names.reference(CANARY_SUFFIX)
     files = build_canary_files(plan)
     files_name = plan.names.reference(canary_files_suffix(plan)) if files is not None else None
+    account = build_app_service_account(plan)
+    account_name = (
+        None if account is None else account["metadata"].get("name", plan.names.reference())
+    )
     return CanaryObjects(
+        service_account=account,
         secret=secret,
         files=files,
-        stable_deployment=build_track_deployment(plan, plan.stable, secret_name, files_name),
-        canary_deployment=build_track_deployment(plan, plan.canary, secret_name, files_name),
+        stable_deployment=build_track_deployment(
+            plan, plan.stable, secret_name, files_name, account_name
+        ),
+        canary_deployment=build_track_deployment(
+            plan, plan.canary, secret_name, files_name, account_name
+        ),
         service=build_main_service(plan),
         stable_service=build_track_service(plan, plan.stable),
         canary_service=build_track_service(plan, plan.canary),

@@ -21,8 +21,10 @@ from components.inputs.container import (
     app_lifecycle,
 )
 from components.inputs.deployment import Spread
+from components.inputs.pod import PodSpec
 from components.inputs.volumes import writable_volume_name
 from components.manifests.meta import Manifest, image_warnings
+from components.manifests.pod_settings import pod_spec_fields
 from components.manifests.volumes import PodVolumes, build_mount
 
 if TYPE_CHECKING:
@@ -197,6 +199,11 @@ def build_container(
     resources = build_resources(container)
     if resources:
         result["resources"] = resources
+    if container.resources.resize_policy:
+        result["resizePolicy"] = [
+            {"resourceName": name, "restartPolicy": policy}
+            for name, policy in sorted(container.resources.resize_policy.items())
+        ]
     for field_name, key in (
         ("readiness_probe", "readinessProbe"),
         ("liveness_probe", "livenessProbe"),
@@ -255,6 +262,15 @@ def build_resources(container: Container) -> Manifest:
 
 def build_spread(spread: Spread, selector: dict[str, str]) -> list[Manifest]:
     keys = [key for key, on in ((labels.ZONE, spread.zones), (labels.HOSTNAME, spread.nodes)) if on]
+    optional = {
+        key: value
+        for key, value in (
+            ("minDomains", spread.min_domains),
+            ("nodeAffinityPolicy", spread.node_affinity_policy),
+            ("nodeTaintsPolicy", spread.node_taints_policy),
+        )
+        if value is not None
+    }
     return [
         {
             "maxSkew": spread.max_skew,
@@ -263,6 +279,7 @@ def build_spread(spread: Spread, selector: dict[str, str]) -> list[Manifest]:
             "labelSelector": {"matchLabels": dict(selector)},
             # Count only pods of the same ReplicaSet, so a rollout is spread on its own.
             "matchLabelKeys": ["pod-template-hash"],
+            **optional,
         }
         for key in keys
     ]
@@ -330,11 +347,13 @@ def build_pod_template(
     annotations: Mapping[str, str],
     secret_name: pulumi.Input[str] | None,
     spread: Spread | None,
-    service_account_name: str | None,
+    service_account_name: pulumi.Input[str] | None,
     termination_grace_period_seconds: int | None,
     init_containers: Sequence[Container] = (),
     sidecars: Sequence[Container] = (),
     volumes: PodVolumes | None = None,
+    pod: PodSpec | None = None,
+    app_selector: dict[str, str] | None = None,
 ) -> Manifest:
     sec = container.security
     pod_security: Manifest = {"runAsNonRoot": sec.run_as_non_root}
@@ -379,6 +398,9 @@ def build_pod_template(
         spec["terminationGracePeriodSeconds"] = termination_grace_period_seconds
     if spread is not None:
         spec["topologySpreadConstraints"] = build_spread(spread, selector)
+    if pod is not None:
+        # Affinity terms without a selector mean the app's pods (every track of a canary).
+        spec.update(pod_spec_fields(pod, selector if app_selector is None else app_selector))
     metadata: dict[str, Any] = {"labels": dict(pod_labels)}
     if annotations:
         metadata["annotations"] = dict(annotations)

@@ -247,6 +247,45 @@ def _workload_api_rules(
                 "is the name of more than one container (init containers included)",
             )
         )
+    return out + _pod_wide_api_rules(f"{path}.spec", spec)
+
+
+# Toleration fields as the manifest spells them, and as the input class does.
+_TOLERATION_FIELDS: Final = {
+    "key": "key",
+    "operator": "operator",
+    "value": "value",
+    "effect": "effect",
+    "tolerationSeconds": "toleration_seconds",
+}
+
+
+def _pod_wide_api_rules(path: str, spec: Mapping[str, Any]) -> list[Problem]:
+    """The pod-wide fields PodSpec (components/inputs/pod.py) sets, checked by its rules."""
+    from components.inputs.pod import Toleration
+
+    out: list[Problem] = []
+    for key in ("serviceAccountName", "priorityClassName"):
+        if spec.get(key) is not None:
+            out += _check(f"{path}.{key}", spec[key], rules.dns1123_subdomain)
+    out += _label_problems(f"{path}.nodeSelector", spec.get("nodeSelector"))
+    out += _resource_rules(f"{path}.resources", _map(spec.get("resources")))
+    back = {snake: camel for camel, snake in _TOLERATION_FIELDS.items()}
+    for i, toleration in enumerate(_list(spec.get("tolerations"))):
+        given = _map(toleration)
+        if any(is_unknown(v) for v in given.values()):
+            out.append(_skip(f"{path}.tolerations[{i}]", "a valid toleration"))
+            continue
+        # The API's empty strings mean "not set" (key, effect) and "Equal" (operator).
+        fields = {
+            snake: given[camel]
+            for camel, snake in _TOLERATION_FIELDS.items()
+            if given.get(camel) not in (None, "")
+        }
+        for problem in Toleration(**fields).problems():
+            top, dot, rest = problem.path.partition(".")
+            camel = back.get(top, top) + dot + rest
+            out.append(Problem(f"{path}.tolerations[{i}].{camel}", problem.value, problem.allowed))
     return out
 
 

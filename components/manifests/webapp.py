@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from components.inputs.container import Container
+from components.inputs.pod import service_account_of
 from components.inputs.webapp import WebAppArgs
 from components.manifests.meta import (
     Identity,
@@ -22,6 +23,7 @@ from components.manifests.meta import (
 )
 from components.manifests.network_policy import build_network_policy
 from components.manifests.pod import secret_env_keys
+from components.manifests.pod_settings import build_service_account, service_account_reference
 from components.manifests.service import build_service
 from components.manifests.volumes import (
     PodVolumes,
@@ -37,6 +39,9 @@ from components.manifests.workload import (
 
 if TYPE_CHECKING:
     import pulumi
+
+    from components.inputs.canary import CanaryServiceArgs
+    from components.manifests.canary import CanaryPlan
 
 SECRET_SUFFIX = "-env"
 
@@ -87,10 +92,38 @@ def build_webapp_files(plan: WebAppPlan) -> Manifest | None:
     return build_files_config_map(plan.meta(files_config_map_suffix(plan)), plan.args.files)
 
 
+def build_app_service_account(plan: WebAppPlan | CanaryPlan) -> Manifest | None:
+    """The app's ServiceAccount (WebApp and CanaryService: one per app), None when its
+    pods run as an existing account."""
+    args = plan.args
+    account = service_account_of(args.pod, args.deployment)
+    return build_service_account(
+        plan.meta(annotations=dict(account.annotations)),
+        account,
+        automount=args.container.security.automount_service_account_token,
+    )
+
+
+def named_account_keys(args: WebAppArgs | CanaryServiceArgs) -> list[ObjectKey]:
+    """The created ServiceAccount's key when it has a name of its own (``name=``)."""
+    account = service_account_of(args.pod, args.deployment)
+    if account.create and account.name is not None:
+        return [("ServiceAccount", args.namespace, account.name)]
+    return []
+
+
+def pods_service_account(
+    args: WebAppArgs | CanaryServiceArgs, created_name: pulumi.Input[str] | None
+) -> pulumi.Input[str] | None:
+    """The pods' serviceAccountName, given the created account's name (if one is created)."""
+    return service_account_reference(service_account_of(args.pod, args.deployment), created_name)
+
+
 def build_webapp_deployment(
     plan: WebAppPlan,
     secret_name: pulumi.Input[str] | None,
     files_name: pulumi.Input[str] | None = None,
+    service_account_name: pulumi.Input[str] | None = None,
 ) -> Manifest:
     args = plan.args
     workload = plan.workload_labels
@@ -100,11 +133,13 @@ def build_webapp_deployment(
         spec=args.deployment,
         selector=plan.identity.selector(),
         pod_labels=workload,
-        pod_annotations={**args.annotations, **files_annotations(args.files)},
+        pod_annotations={**args.pod.annotations, **files_annotations(args.files)},
         secret_name=secret_name,
         init_containers=args.init_containers,
         sidecars=args.sidecars,
         volumes=PodVolumes(args.volumes, args.files, files_name),
+        pod=args.pod,
+        service_account_name=pods_service_account(args, service_account_name),
     )
 
 
@@ -155,9 +190,11 @@ class WebAppObjects:
     autoscaler: Manifest | None
     files: Manifest | None = None
     network_policy: Manifest | None = None
+    service_account: Manifest | None = None
 
     def all(self) -> list[Manifest]:
         objects = (
+            self.service_account,
             self.secret,
             self.files,
             self.deployment,
@@ -170,8 +207,11 @@ class WebAppObjects:
 
 
 def webapp_fixed_keys(logical: str, args: WebAppArgs) -> list[ObjectKey]:
-    """The objects a WebApp creates under a fixed name (none when autonamed)."""
-    return [] if args.name is None else fixed_keys(build_webapp(logical, args).all())
+    """The objects a WebApp creates under a fixed name (when autonamed: at most its
+    ServiceAccount, given a name of its own)."""
+    if args.name is None:
+        return named_account_keys(args)
+    return fixed_keys(build_webapp(logical, args).all())
 
 
 def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
@@ -181,13 +221,16 @@ def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
     logical name as a stand-in. The component passes the real names instead.
     """
     plan = WebAppPlan.of(logical, args)
+    account = build_app_service_account(plan)
     return WebAppObjects(
+        service_account=account,
         secret=build_env_secret(plan),
         files=build_webapp_files(plan),
         deployment=build_webapp_deployment(
             plan,
             plan.names.reference(SECRET_SUFFIX),
             plan.names.reference(files_config_map_suffix(plan)),
+            None if account is None else account["metadata"].get("name", plan.names.reference()),
         ),
         service=build_webapp_service(plan),
         disruption_budget=build_webapp_budget(plan),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from components import defaults
 from components.inputs.container import Container
 from components.inputs.deployment import DeploymentSpec, Metric, ScalingBehavior
+from components.inputs.pod import PodSpec
 from components.manifests.meta import Manifest
 from components.manifests.pod import build_pod_template
 from components.manifests.volumes import PodVolumes
@@ -29,8 +30,14 @@ def build_deployment(
     init_containers: Sequence[Container] = (),
     sidecars: Sequence[Container] = (),
     volumes: PodVolumes | None = None,
+    pod: PodSpec | None = None,
+    service_account_name: pulumi.Input[str] | None = None,
+    app_selector: dict[str, str] | None = None,
 ) -> Manifest:
     """A Deployment; ``replicas`` overrides the spec's (canary tracks), None keeps it.
+
+    ``pod`` adds the pod-wide settings; ``service_account_name`` is the account the pods
+    run as (resolved by the caller: created, existing, or None for the namespace default).
 
     With an autoscaler the Deployment is created at ``min_replicas``, so ``pulumi up``
     waits for that many pods; the component then ignores changes to ``spec.replicas``
@@ -48,11 +55,13 @@ def build_deployment(
             annotations=pod_annotations,
             secret_name=secret_name,
             spread=spec.spread,
-            service_account_name=spec.service_account_name,
+            service_account_name=service_account_name,
             termination_grace_period_seconds=spec.termination_grace_period_seconds,
             init_containers=init_containers,
             sidecars=sidecars,
             volumes=volumes,
+            pod=pod,
+            app_selector=app_selector,
         ),
     }
     if spec.autoscaling is not None:

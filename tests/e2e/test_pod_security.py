@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from components import Container, ContainerPort, Security, WebAppArgs
+from components.inputs.pod import PodSpec, ServiceAccountSpec
 from components.inputs.rules import SAFE_SYSCTLS
 from components.manifests.webapp import build_webapp
 from tests.e2e.tools import Kube
@@ -32,6 +33,9 @@ def restricted(kube: Kube) -> Iterator[str]:
 
 
 def pod_of(args: WebAppArgs, name: str) -> dict[str, Any]:
+    # The namespace's default account: the app's own would have to exist for the
+    # ServiceAccount admission plugin (tests/e2e/test_pod_identity.py creates one).
+    args = args.evolve(pod=PodSpec(service_account=ServiceAccountSpec(create=False)))
     template = build_webapp("web", args).deployment["spec"]["template"]
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": template["spec"]}
 

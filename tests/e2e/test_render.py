@@ -32,4 +32,6 @@ def test_render_writes_every_prod_object_without_a_cluster(
         + ["Deployment"] * 2
         + ["Service"] * 3
         + ["PodDisruptionBudget"] * 2
+        # One ServiceAccount per app: storefront, cart and checkout (both tracks).
+        + ["ServiceAccount"] * 3
     )
