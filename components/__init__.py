@@ -34,6 +34,9 @@ _EXPORTS: dict[str, str] = {
     "Spread": "components.inputs.deployment",
     "ServiceSpec": "components.inputs.service",
     "ServicePort": "components.inputs.service",
+    "RouteSpec": "components.inputs.routes",
+    "RouteTimeouts": "components.inputs.routes",
+    "IngressSpec": "components.inputs.routes",
     "CanaryService": "components.canary",
     "CanaryServiceArgs": "components.inputs.canary",
     "CanaryTrack": "components.inputs.canary",
@@ -88,6 +91,11 @@ if TYPE_CHECKING:
         ScalingPolicy as ScalingPolicy,
         ScalingRules as ScalingRules,
         Spread as Spread,
+    )
+    from components.inputs.routes import (
+        IngressSpec as IngressSpec,
+        RouteSpec as RouteSpec,
+        RouteTimeouts as RouteTimeouts,
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.webapp import WebAppArgs as WebAppArgs

@@ -9,6 +9,7 @@ from components import (
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    IngressSpec,
     Metric,
     MetricObject,
     Probe,
@@ -206,5 +207,25 @@ CATALOGUE: dict[str, WebAppArgs] = {
                 bind_low_ports=True,
             ),
         )
+    ),
+    # An internal ClusterIP and a public dual-stack LoadBalancer for the same pods, and an
+    # Ingress to the internal one.
+    "internal-and-public": WebAppArgs(
+        container=WEB,
+        services={
+            "public": ServiceSpec(
+                type="LoadBalancer",
+                ports=[ServicePort(port=443, target_port="http", name="https")],
+                ip_family_policy="PreferDualStack",
+                ip_families=["IPv6", "IPv4"],
+                allocate_load_balancer_node_ports=False,
+            )
+        },
+        ingress=IngressSpec(
+            ingress_class="nginx",
+            hosts=["shop.example.com"],
+            paths=["/", "/api"],
+            tls_secret_name="shop-tls",
+        ),
     ),
 }

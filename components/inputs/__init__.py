@@ -33,6 +33,9 @@ _EXPORTS: dict[str, str] = {
     "SecretKeyRef": "components.inputs.container",
     "Security": "components.inputs.container",
     "ServicePort": "components.inputs.service",
+    "RouteSpec": "components.inputs.routes",
+    "RouteTimeouts": "components.inputs.routes",
+    "IngressSpec": "components.inputs.routes",
     "ServiceSpec": "components.inputs.service",
     "Spread": "components.inputs.deployment",
     "WebAppArgs": "components.inputs.webapp",
@@ -71,6 +74,11 @@ if TYPE_CHECKING:
         ScalingPolicy as ScalingPolicy,
         ScalingRules as ScalingRules,
         Spread as Spread,
+    )
+    from components.inputs.routes import (
+        IngressSpec as IngressSpec,
+        RouteSpec as RouteSpec,
+        RouteTimeouts as RouteTimeouts,
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.webapp import WebAppArgs as WebAppArgs
