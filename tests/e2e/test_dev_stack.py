@@ -38,7 +38,11 @@ def test_up_deploys_every_object_and_they_converge(project: Project, kube: Kube)
     assert all(available(d) for d in deployments), [d["status"] for d in deployments]
     services = {s["metadata"]["name"]: s for s in kube.get("services", NS)}
     outputs = project.outputs("dev")
+    # Services are named by their app: clients find them at a name known in advance.
     storefront = outputs["storefront_dns_name"].split(".")[0]
+    assert storefront == "storefront"
+    assert outputs["cart_dns_name"] == f"cart.{NS}.svc.cluster.local"
+    assert {"checkout", "checkout-stable", "checkout-canary"} <= set(services)
     assert services[storefront]["spec"]["type"] == "NodePort"
     assert services[storefront]["spec"]["ports"][0]["nodePort"] == 30080
     assert services["orders-db"]["spec"] == {
