@@ -494,3 +494,9 @@ def test_a_container_with_two_ports_routes_to_the_first_unless_told() -> None:
     route = build_webapp("shop", args).http_route
     assert route is not None
     assert route["spec"]["rules"][0]["backendRefs"][0]["port"] == 8080
+
+
+def test_ingress_annotations_count_towards_the_objects_limit() -> None:
+    big = {"example.com/blob": "x" * (256 * 1024)}
+    found = problems(lambda: WebAppArgs(container=WEB, ingress=IngressSpec(annotations=big)))
+    assert len(found) == 1 and found[0].startswith("ingress.annotations: ")

@@ -89,6 +89,13 @@ class WebAppArgs(AppArgs):
     def _ingress_target(self) -> Iterator[Problem]:
         return router_rules("ingress", self.ingress, self, self.container)
 
+    @rule("annotations", "ingress")
+    def _ingress_annotations_fit(self) -> Iterator[Problem]:
+        if self.ingress is not None and not any(annotation_rules(self.annotations)):
+            yield from annotation_rules(
+                self.annotations, self.ingress.annotations, "ingress.annotations"
+            )
+
 
 def _services_from_config(value: Any) -> Any:
     """Config gives each extra Service as a mapping of its settings."""
