@@ -216,8 +216,9 @@ CATALOGUE: dict[str, WebAppArgs] = {
             "public": ServiceSpec(
                 type="LoadBalancer",
                 ports=[ServicePort(port=443, target_port="http", name="https")],
+                # Dual stack where the cluster has it: the local cluster is IPv4 only, and
+                # the server refuses a family the cluster lacks (an IPv6 here).
                 ip_family_policy="PreferDualStack",
-                ip_families=["IPv6", "IPv4"],
                 allocate_load_balancer_node_ports=False,
             )
         },
