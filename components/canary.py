@@ -23,7 +23,7 @@ from components.manifests.canary import (
 from components.manifests.meta import dns_name
 from components.manifests.webapp import SECRET_SUFFIX
 from components.manifests.workload import rollout_timeout_seconds
-from components.register import claim_names, register, rollout_options
+from components.register import claim_names, current_naming, register, rollout_options
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:CanaryService"
@@ -59,8 +59,9 @@ class CanaryService(pulumi.ComponentResource):
                 f"CanaryService {name!r}: args must be a CanaryServiceArgs, not {type(args)!r}"
             )
         # Names are checked before the component itself is registered.
-        plan = CanaryPlan.of(name, args)
-        claim_names(f"CanaryService {name!r}", canary_fixed_keys(name, args))
+        naming = current_naming()
+        plan = CanaryPlan.of(name, args, naming)
+        claim_names(f"CanaryService {name!r}", canary_fixed_keys(name, args, naming))
         super().__init__(TYPE, name, None, opts)
         context = f"CanaryService {name!r}"
         check_container(args.container, "container", context)

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from components import (
+    CanaryService,
+    CanaryServiceArgs,
     Container,
     ContainerPort,
     IngressSpec,
@@ -225,6 +227,20 @@ def test_verbatim_autonaming_fixes_every_name_to_the_logical_one(
     pulumi_harness.run(two_apps, config=autonaming({"mode": "verbatim"}))
     deployments = pulumi_harness.registry.of_type("kubernetes:apps/v1:Deployment")
     assert sorted(r.inputs["metadata"]["name"] for r in deployments) == ["cart", "orders"]
+
+
+def test_verbatim_autonaming_reaches_a_canary_services_deployments(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    def program() -> None:
+        CanaryService("checkout", CanaryServiceArgs(container=WEB))
+
+    pulumi_harness.run(program, config=autonaming({"mode": "verbatim"}))
+    deployments = pulumi_harness.registry.of_type("kubernetes:apps/v1:Deployment")
+    assert sorted(r.inputs["metadata"]["name"] for r in deployments) == [
+        "checkout-canary",
+        "checkout-stable",
+    ]
 
 
 def test_a_pattern_without_random_parts_is_expanded_by_berth(

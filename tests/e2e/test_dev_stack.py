@@ -120,6 +120,20 @@ def test_every_built_manifest_is_accepted_by_the_api_server(kube: Kube) -> None:
     kube.run("delete", "namespace", "dry-run", "--wait=false")
 
 
+def test_verbatim_autonaming_from_the_stack_config_fixes_every_name(
+    project: Project, kube: Kube
+) -> None:
+    # The program reads pulumi:autonaming as the CLI passes it: Deployments lose their
+    # random suffix, Services keep the name they already had.
+    project.set_config("dev", "pulumi:autonaming.mode", "verbatim")
+    project.up("dev")
+    outputs = project.outputs("dev")
+    assert outputs["storefront_deployment"] == "storefront"
+    assert outputs["cart_dns_name"] == f"cart.{NS}.svc.cluster.local"
+    deployments = {d["metadata"]["name"] for d in kube.get("deployments", NS)}
+    assert {"storefront", "cart", "checkout-stable", "checkout-canary"} == deployments
+
+
 def test_destroy_leaves_nothing_behind(project: Project, kube: Kube) -> None:
     project.destroy("dev")
     wait_for(
