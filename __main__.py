@@ -32,7 +32,7 @@ from components import (
     WebAppArgs,
 )
 from components.cluster import STACK_SH_MOVE_HINT, cluster_provider
-from components.config import args_from_config, in_stack, load_all, read
+from components.config import args_from_config, check_fixed_names, in_stack, load_all, read
 from components.inputs.container import SecretKeyRef
 from components.manifests.database import DatabasePlan, env_refs as database_env_refs
 
@@ -127,6 +127,16 @@ def main() -> None:
                 password=read(config.require_secret, "ordersPassword", stack),
             ),
         },
+        stack,
+    )
+    # Two components must not claim one fixed name (Services are named by their app).
+    check_fixed_names(
+        [
+            ("berth:storefront", "WebApp", "storefront", specs["storefront"]),
+            ("berth:cart", "WebApp", "cart", specs["cart"]),
+            ("berth:checkout", "CanaryService", "checkout", specs["checkout"]),
+            ("berth:orders", "ExternalDatabase", "orders-db", specs["orders"]),
+        ],
         stack,
     )
     orders_args: ExternalDatabaseArgs = specs["orders"]

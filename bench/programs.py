@@ -134,6 +134,8 @@ def raw_webapps(n: int, *, in_component: bool = False) -> Callable[[], None]:
         }
         service: dict[str, Any] = {
             "metadata": {
+                # A Service is named by its app (Berth's naming policy).
+                "name": name,
                 "labels": dict(service_labels),
                 "annotations": {**annotations, "pulumi.com/skipAwait": "true"},
                 "namespace": w.NAMESPACE,
@@ -274,6 +276,7 @@ def typed_webapps(n: int) -> Callable[[], None]:
         k8s.core.v1.Service(
             name,
             metadata={
+                "name": name,
                 "labels": dict(service_labels),
                 "annotations": {**annotations, "pulumi.com/skipAwait": "true"},
                 "namespace": w.NAMESPACE,

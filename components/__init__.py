@@ -47,6 +47,9 @@ _EXPORTS: dict[str, str] = {
     "PodResources": "components.inputs.pod",
     "ServiceSpec": "components.inputs.service",
     "ServicePort": "components.inputs.service",
+    "RouteSpec": "components.inputs.routes",
+    "RouteTimeouts": "components.inputs.routes",
+    "IngressSpec": "components.inputs.routes",
     "CanaryService": "components.canary",
     "CanaryServiceArgs": "components.inputs.canary",
     "CanaryTrack": "components.inputs.canary",
@@ -160,6 +163,11 @@ if TYPE_CHECKING:
         PodSpec as PodSpec,
         ServiceAccountSpec as ServiceAccountSpec,
         Toleration as Toleration,
+    )
+    from components.inputs.routes import (
+        IngressSpec as IngressSpec,
+        RouteSpec as RouteSpec,
+        RouteTimeouts as RouteTimeouts,
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.volumes import (

@@ -32,7 +32,13 @@ from components.manifests.webapp import (
     pods_service_account,
 )
 from components.manifests.workload import rollout_timeout_seconds
-from components.register import check_patches, claim_names, patching, rollout_options
+from components.register import (
+    check_patches,
+    claim_names,
+    current_naming,
+    patching,
+    rollout_options,
+)
 from components.webapp import metadata_output, namespace_output
 
 TYPE = "berth:index:CanaryService"
@@ -69,8 +75,9 @@ class CanaryService(pulumi.ComponentResource):
                 f"CanaryService {name!r}: args must be a CanaryServiceArgs, not {type(args)!r}"
             )
         # Names are checked before the component itself is registered.
-        plan = CanaryPlan.of(name, args)
-        claim_names(f"CanaryService {name!r}", canary_fixed_keys(name, args))
+        naming = current_naming()
+        plan = CanaryPlan.of(name, args, naming)
+        claim_names(f"CanaryService {name!r}", canary_fixed_keys(name, args, naming))
         check_patches(f"CanaryService {name!r}", name, args)
         super().__init__(TYPE, name, None, opts)
         register = patching(args.patches)

@@ -8,11 +8,15 @@ the stack, the config key path, the value and the rule (each problem once).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from components.errors import HIDDEN, Problem, SpecError
 from components.inputs.base import Unbuilt, from_mapping
+
+if TYPE_CHECKING:
+    from components.manifests.meta import ObjectKey
+    from components.manifests.naming import Naming
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -45,7 +49,7 @@ def args_from_config(
         if isinstance(result, Unbuilt):
             raise SpecError(result.problems)
         if logical is not None:
-            plan_for(logical, result)
+            plan_for(logical, result, _naming())
             # Patches from config are checked on the objects they change, before any deploy.
             from components.manifests.patches import component_patch_problems
 
@@ -74,9 +78,18 @@ def _split(path: str) -> tuple[str, str]:
     return path[:cut], path[cut:]
 
 
-def plan_for(logical: str, args: object) -> object:
+def _naming() -> Naming:
+    from components.register import current_naming
+
+    return current_naming()
+
+
+def plan_for(logical: str, args: object, naming: Naming | None = None) -> object:
     """The plan a component would make of ``args`` (names checked): a :class:`SpecError`
     here is one the component would raise, found before anything is registered."""
+    from components.manifests.naming import DEFAULT_NAMING
+
+    naming = naming or DEFAULT_NAMING
     # Imported here: a program that builds only one kind of component loads only its module.
     from components.inputs.canary import CanaryServiceArgs
     from components.inputs.database import ExternalDatabaseArgs
@@ -85,11 +98,11 @@ def plan_for(logical: str, args: object) -> object:
     if isinstance(args, WebAppArgs):
         from components.manifests.webapp import WebAppPlan
 
-        return WebAppPlan.of(logical, args)
+        return WebAppPlan.of(logical, args, naming)
     if isinstance(args, CanaryServiceArgs):
         from components.manifests.canary import CanaryPlan
 
-        return CanaryPlan.of(logical, args)
+        return CanaryPlan.of(logical, args, naming)
     if isinstance(args, ExternalDatabaseArgs):
         from components.manifests.database import DatabasePlan
 
@@ -101,6 +114,52 @@ def plan_for(logical: str, args: object) -> object:
 
         return namespace_name(logical, args)
     raise TypeError(f"no component takes {type(args).__name__}")
+
+
+def fixed_keys_for(logical: str, args: object, naming: Naming | None = None) -> list[ObjectKey]:
+    """The objects the component would create under a fixed name (its Services at least)."""
+    from components.inputs.canary import CanaryServiceArgs
+    from components.inputs.database import ExternalDatabaseArgs
+    from components.inputs.webapp import WebAppArgs
+
+    naming = naming or _naming()
+    if isinstance(args, WebAppArgs):
+        from components.manifests.webapp import WebAppPlan, webapp_fixed_keys
+
+        return webapp_fixed_keys(WebAppPlan.of(logical, args, naming))
+    if isinstance(args, CanaryServiceArgs):
+        from components.manifests.canary import canary_fixed_keys
+
+        return canary_fixed_keys(logical, args, naming)
+    if isinstance(args, ExternalDatabaseArgs):
+        from components.manifests.database import DatabasePlan, database_fixed_keys
+
+        return database_fixed_keys(DatabasePlan.of(logical, args))
+    raise TypeError(f"no component takes {type(args).__name__}")
+
+
+def check_fixed_names(components: Iterable[tuple[str, str, str, object]], stack: str) -> None:
+    """Two components of the stack must not create the same object (kind, namespace,
+    fixed name): a SpecError naming both, at the second one's config key, before anything
+    is registered. ``components`` are (config key, component type, logical name, args)."""
+    owners: dict[ObjectKey, str] = {}
+    problems: list[Problem] = []
+    for key, kind_of_component, logical, args in components:
+        owner = f"{kind_of_component} {logical!r}"
+        for kind, namespace, name in dict.fromkeys(fixed_keys_for(logical, args)):
+            first = owners.setdefault((kind, namespace, name), owner)
+            if first != owner:
+                where = "the default namespace" if namespace is None else repr(namespace)
+                problems.append(
+                    Problem(
+                        key,
+                        name,
+                        f"would create a second {kind} {name!r} in {where}: {first} creates "
+                        "it already (give one of them another name)",
+                    )
+                )
+    if problems:
+        raise SpecError(problems, f"stack {stack!r}")
 
 
 def in_stack(stack: str, key: str, make: Callable[[], T]) -> T:

@@ -14,9 +14,10 @@ from typing import Any
 
 import pulumi
 
-from components.errors import Problem, SpecError
+from components.errors import HIDDEN, Problem, SpecError
 from components.inputs.patches import Patch
 from components.manifests.meta import Manifest, ObjectKey
+from components.manifests.naming import CONFIG_KEY, DEFAULT_NAMING, Naming, naming_from_config
 
 # (apiVersion, kind) → (module of pulumi_kubernetes, class name)
 _CLASSES: dict[tuple[str, str], tuple[str, str]] = {
@@ -100,6 +101,49 @@ def claim_names(owner: str, keys: Iterable[ObjectKey]) -> None:
         raise SpecError(problems, owner)
     for key in wanted:
         claimed[key] = owner
+
+
+_NAMING: weakref.WeakKeyDictionary[Any, Naming] = weakref.WeakKeyDictionary()
+
+
+def current_naming() -> Naming:
+    """The project's ``pulumi:autonaming``, read once per program run (docs/webapp.md,
+    "Naming policy"); the default outside a stack."""
+    root = pulumi.runtime.get_root_resource()
+    if root is not None and root in _NAMING:
+        return _NAMING[root]
+    naming = _read_naming() if root is not None or _in_program() else DEFAULT_NAMING
+    if root is not None:
+        _NAMING[root] = naming
+    return naming
+
+
+def _in_program() -> bool:
+    try:
+        pulumi.get_stack()
+    except Exception:
+        return False
+    return True
+
+
+def _read_naming() -> Naming:
+    config = pulumi.Config("pulumi")
+    try:
+        value = config.get_object("autonaming")
+    except Exception:
+        raise SpecError([Problem(CONFIG_KEY, HIDDEN, "is not a JSON object")]) from None
+
+    def lookup(key: str) -> str | None:
+        namespace, _, name = key.rpartition(":")
+        return pulumi.Config(namespace or None).get(name)
+
+    return naming_from_config(
+        value,
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        organization=pulumi.get_organization() or "",
+        config=lookup,
+    )
 
 
 def register(

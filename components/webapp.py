@@ -23,13 +23,22 @@ from components.manifests.webapp import (
     build_webapp_budget,
     build_webapp_deployment,
     build_webapp_files,
+    build_webapp_ingress,
     build_webapp_network_policy,
-    build_webapp_service,
+    build_webapp_route,
+    build_webapp_services,
     pods_service_account,
+    service_suffix,
     webapp_fixed_keys,
 )
 from components.manifests.workload import autoscaler_owned_fields, rollout_timeout_seconds
-from components.register import check_patches, claim_names, patching, rollout_options
+from components.register import (
+    check_patches,
+    claim_names,
+    current_naming,
+    patching,
+    rollout_options,
+)
 
 TYPE = "berth:index:WebApp"
 
@@ -51,7 +60,9 @@ class WebApp(pulumi.ComponentResource):
 
     Outputs: ``deployment_name``, ``namespace``, ``selector``, ``service_account_name``,
     and, with a Service,
-    ``service_name`` and ``dns_name`` (``<svc>.<ns>.svc.<cluster domain>``).
+    ``service_name`` and ``dns_name`` (``<svc>.<ns>.svc.<cluster domain>``);
+    ``service_names`` and ``dns_names`` map each key of ``services`` to its Service's.
+    The resources: ``service`` (the primary), ``services[key]``, ``http_route``, ``ingress``.
     """
 
     def __init__(
@@ -60,8 +71,9 @@ class WebApp(pulumi.ComponentResource):
         if not isinstance(args, WebAppArgs):
             raise TypeError(f"WebApp {name!r}: args must be a WebAppArgs, not {type(args)!r}")
         # Names are checked before the component itself is registered.
-        plan = WebAppPlan.of(name, args)
-        claim_names(f"WebApp {name!r}", webapp_fixed_keys(name, args))
+        plan = WebAppPlan.of(name, args, current_naming())
+        services = build_webapp_services(plan)
+        claim_names(f"WebApp {name!r}", webapp_fixed_keys(plan, services))
         check_patches(f"WebApp {name!r}", name, args)
         super().__init__(TYPE, name, None, opts)
         check_pod(args.container, args.init_containers, args.sidecars, f"WebApp {name!r}")
@@ -102,11 +114,26 @@ class WebApp(pulumi.ComponentResource):
         autoscaler = build_webapp_autoscaler(plan, self.deployment_name)
         if autoscaler is not None:
             self.autoscaler = register(name, autoscaler, child)
-        service = build_webapp_service(plan)
-        self.service = None if service is None else register(name, service, child)
         policy = build_webapp_network_policy(plan)
         if policy is not None:
             self.network_policy = register(name, policy, child)
+        primary = services.pop(None, None)
+        self.service = None if primary is None else register(name, primary, child)
+        self.services: dict[str, pulumi.CustomResource] = {
+            key: register(f"{name}{service_suffix(key)}", manifest, child)
+            for key, manifest in services.items()
+            if key is not None
+        }
+        self.http_route: pulumi.CustomResource | None = None
+        self.ingress: pulumi.CustomResource | None = None
+        if args.http_route is not None:
+            target = self._service_of(args.http_route.service)
+            route = build_webapp_route(plan, metadata_output(target, "name"))
+            self.http_route = None if route is None else register(name, route, child)
+        if args.ingress is not None:
+            target = self._service_of(args.ingress.service)
+            ingress = build_webapp_ingress(plan, metadata_output(target, "name"))
+            self.ingress = None if ingress is None else register(name, ingress, child)
         for warning in [
             *image_warnings({"container.image": args.container.image}),
             *secret_env_warnings(args.container.secret_env, "container.secret_env"),
@@ -172,6 +199,23 @@ class WebApp(pulumi.ComponentResource):
         return pulumi.Output.all(self.service_name, self.namespace).apply(
             lambda parts: dns_name(parts[0], parts[1], domain)
         )
+
+    @functools.cached_property
+    def service_names(self) -> pulumi.Output[dict[str, str]]:
+        """The name of each Service of ``services``, by its key."""
+        names = {key: metadata_output(r, "name") for key, r in self.services.items()}
+        return pulumi.Output.from_input(names)  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def dns_names(self) -> pulumi.Output[dict[str, str]]:
+        """``<service>.<namespace>.svc.<cluster domain>`` of each Service of ``services``."""
+        domain = self._plan.args.cluster_domain
+        return pulumi.Output.all(self.service_names, self.namespace).apply(
+            lambda parts: {k: dns_name(v, parts[1], domain) for k, v in parts[0].items()}
+        )
+
+    def _service_of(self, key: str | None) -> pulumi.CustomResource:
+        return self._require_service("routes") if key is None else self.services[key]
 
     def _require_service(self, output: str) -> pulumi.CustomResource:
         if self.service is None:

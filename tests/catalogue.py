@@ -17,6 +17,7 @@ from components import (
     EnvFrom,
     EphemeralVolume,
     FieldRef,
+    IngressSpec,
     KeyToPath,
     Lifecycle,
     LifecycleHandler,
@@ -409,5 +410,26 @@ CATALOGUE: dict[str, WebAppArgs] = {
     ),
     "existing-service-account": WebAppArgs(
         container=WEB, pod=PodSpec(service_account=ServiceAccountSpec(create=False, name="reader"))
+    ),
+    # An internal ClusterIP and a public dual-stack LoadBalancer for the same pods, and an
+    # Ingress to the internal one.
+    "internal-and-public": WebAppArgs(
+        container=WEB,
+        services={
+            "public": ServiceSpec(
+                type="LoadBalancer",
+                ports=[ServicePort(port=443, target_port="http", name="https")],
+                # Dual stack where the cluster has it: the local cluster is IPv4 only, and
+                # the server refuses a family the cluster lacks (an IPv6 here).
+                ip_family_policy="PreferDualStack",
+                allocate_load_balancer_node_ports=False,
+            )
+        },
+        ingress=IngressSpec(
+            ingress_class="nginx",
+            hosts=["shop.example.com"],
+            paths=["/", "/api"],
+            tls_secret_name="shop-tls",
+        ),
     ),
 }

@@ -225,7 +225,10 @@ def test_both_tracks_read_secret_env_from_one_secret() -> None:
 def test_the_main_service_selects_only_the_shared_labels_so_traffic_follows_ready_pods() -> None:
     objects = build()
     assert objects.service["spec"]["selector"] == IDENTITY
-    assert "name" not in objects.service["metadata"]
+    # Services are named by the component's name (stable DNS), Deployments autonamed.
+    assert objects.service["metadata"]["name"] == "shop"
+    assert objects.stable_service["metadata"]["name"] == "shop-stable"
+    assert "name" not in objects.stable_deployment["metadata"]
 
 
 def test_per_track_services_let_testers_reach_one_track() -> None:

@@ -94,11 +94,11 @@ def test_outputs_give_the_split_and_the_services(pulumi_harness: PulumiHarness) 
         "app.kubernetes.io/instance": "shop",
     }
     assert resolve(service.namespace) == "store"
-    name = resolve(service.service_name)
-    assert name.startswith("shop-")
-    assert resolve(service.dns_name) == f"{name}.store.svc.cluster.local"
-    assert resolve(service.stable_service_name).startswith("shop-stable-")
-    assert resolve(service.canary_service_name).startswith("shop-canary-")
+    # Services carry the component's name (stable DNS); Deployments are autonamed.
+    assert resolve(service.service_name) == "shop"
+    assert resolve(service.dns_name) == "shop.store.svc.cluster.local"
+    assert resolve(service.stable_service_name) == "shop-stable"
+    assert resolve(service.canary_service_name) == "shop-canary"
     assert resolve(service.stable_deployment_name).startswith("shop-stable-")
     assert resolve(service.canary_deployment_name).startswith("shop-canary-")
 

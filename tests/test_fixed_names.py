@@ -62,8 +62,9 @@ def test_the_same_fixed_name_in_other_namespaces_or_autonamed_is_fine(
     def program() -> None:
         WebApp("shop-eu", WebAppArgs(name="shop", namespace="eu", container=WEB))
         WebApp("shop-us", WebAppArgs(name="shop", namespace="us", container=WEB))
-        # Autonamed objects get a random suffix each: they never clash.
-        WebApp("shop", WebAppArgs(namespace="eu", container=WEB))
+        # Autonamed objects get a random suffix each: they never clash; its Service is
+        # named 'web' (the component's name).
+        WebApp("web", WebAppArgs(namespace="eu", container=WEB))
         WebApp("cart", WebAppArgs(name="shop-cart", namespace="eu", container=WEB))
 
     pulumi_harness.run(program)

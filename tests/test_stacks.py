@@ -189,3 +189,20 @@ def test_render_mode_sends_every_object_through_the_render_provider(
     for record in kubernetes:
         assert record.options.provider_urn == provider.urn, record.name
     assert any("plain text" in warning for warning in registry.warnings)
+
+
+def test_two_apps_claiming_one_service_name_fail_at_the_config_key_before_deploy(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    config = stack_config("dev")
+    cart = json.loads(config["berth:cart"])
+    cart["name"] = "storefront"  # its Service would be the storefront's
+    config["berth:cart"] = json.dumps(cart)
+    with pytest.raises(SpecError) as caught:
+        run_stack(pulumi_harness, "dev", config)
+    assert str(caught.value).splitlines() == [
+        "stack 'dev': 1 invalid setting:",
+        "  berth:cart: 'storefront' would create a second Service 'storefront' in 'shop-dev': "
+        "WebApp 'storefront' creates it already (give one of them another name)",
+    ]
+    assert list(pulumi_harness.registry) == []

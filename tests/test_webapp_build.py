@@ -127,10 +127,10 @@ def test_app_and_instance_override_the_identity() -> None:
 # --- naming -------------------------------------------------------------------------------
 
 
-def test_names_are_left_to_pulumi_autonaming_by_default() -> None:
+def test_services_are_named_by_the_component_and_the_rest_autonamed_by_default() -> None:
     objects = build(WebAppArgs(container=WEB))
     assert "name" not in objects.deployment["metadata"]
-    assert objects.service is not None and "name" not in objects.service["metadata"]
+    assert objects.service is not None and objects.service["metadata"]["name"] == "shop"
 
 
 def test_an_explicit_name_fixes_every_object_name() -> None:

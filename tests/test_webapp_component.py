@@ -58,15 +58,15 @@ def test_webapp_registers_a_deployment_and_a_service_under_the_component(
     )
 
 
-def test_outputs_give_the_autonamed_service_and_its_cluster_dns_name(
+def test_outputs_give_the_service_named_by_the_app_and_its_cluster_dns_name(
     pulumi_harness: PulumiHarness,
 ) -> None:
     app = pulumi_harness.run(lambda: WebApp("shop", WebAppArgs(container=WEB, namespace="store")))
-    service_name = pulumi_harness.resolve(app.service_name)
-    assert service_name.startswith("shop-") and len(service_name) == len("shop-") + 8
+    assert pulumi_harness.resolve(app.service_name) == "shop"
     assert pulumi_harness.resolve(app.namespace) == "store"
-    assert pulumi_harness.resolve(app.dns_name) == f"{service_name}.store.svc.cluster.local"
-    assert pulumi_harness.resolve(app.deployment_name).startswith("shop-")
+    assert pulumi_harness.resolve(app.dns_name) == "shop.store.svc.cluster.local"
+    deployment = pulumi_harness.resolve(app.deployment_name)
+    assert deployment.startswith("shop-") and len(deployment) == len("shop-") + 8
 
 
 def test_explicit_name_and_cluster_domain_shape_the_dns_name(pulumi_harness: PulumiHarness) -> None:

@@ -12,10 +12,13 @@ from components import (
     ContainerPort,
     DeploymentSpec,
     DisruptionBudget,
+    IngressSpec,
     Metric,
     MetricObject,
     Probe,
     Resources,
+    RouteSpec,
+    RouteTimeouts,
     ScalingBehavior,
     ScalingPolicy,
     ScalingRules,
@@ -129,7 +132,7 @@ def webapp_inputs(wild: bool) -> st.SearchStrategy[dict[str, Any]]:
         protocol=st.sampled_from(["TCP", "UDP"]),
         node_port=e([None, 30080, 32767], [8080]),
     )
-    services = st.none() | st.builds(
+    one_service = st.builds(
         ServiceSpec,
         type=e(["ClusterIP", "NodePort", "LoadBalancer"], ["ExternalName"]),
         headless=st.booleans(),
@@ -143,6 +146,30 @@ def webapp_inputs(wild: bool) -> st.SearchStrategy[dict[str, Any]]:
         topology_mode=st.sampled_from([None, "Auto"]),
         publish_not_ready_addresses=st.booleans(),
         load_balancer_source_ranges=e([()], [("10.0.0.0/8",), ("office",)]),
+        ip_family_policy=e([None, "SingleStack", "PreferDualStack", "RequireDualStack"], ["Dual"]),
+        ip_families=e([(), ("IPv4",), ("IPv6", "IPv4")], [("IPv4", "IPv4"), ("IPv5",)]),
+        allocate_load_balancer_node_ports=st.sampled_from([None, False, True]),
+    )
+    services = st.none() | one_service
+    routes = st.none() | st.builds(
+        RouteSpec,
+        gateway=e(["gw"], ["Gw"]),
+        hostnames=e([(), ("shop.example.com",)], [("10.0.0.1",)]),
+        paths=e([("/",), ("/", "/api")], [(), ("api",)]),
+        port=e([None, 8080], [9999]),
+        service=e([None, "public"], ["nope"]),
+        timeouts=st.none()
+        | st.builds(
+            RouteTimeouts, request=e([None, "10s"], ["10"]), backend_request=e([None, "5s"], ["1m"])
+        ),
+    )
+    ingresses = st.none() | st.builds(
+        IngressSpec,
+        ingress_class=st.sampled_from([None, "nginx"]),
+        hosts=e([(), ("shop.example.com",)], [("*",)]),
+        tls_secret_name=e([None], ["tls"]),
+        port=e([None, 8080], [9999]),
+        service=e([None, "public"], ["nope"]),
     )
     deployments = st.builds(
         DeploymentSpec,
@@ -172,6 +199,11 @@ def webapp_inputs(wild: bool) -> st.SearchStrategy[dict[str, Any]]:
             "container": containers,
             "deployment": deployments,
             "service": services,
+            "services": st.dictionaries(
+                e(["public", "admin"], ["Public"]), one_service, max_size=2
+            ),
+            "http_route": routes,
+            "ingress": ingresses,
             "name": e([None, "shop"], ["Shop"]),
             "labels": st.dictionaries(
                 e(["team"], ["bad key", "app.kubernetes.io/name"]), st.just("x"), max_size=1

@@ -38,6 +38,9 @@ _EXPORTS: dict[str, str] = {
     "SecretKeyRef": "components.inputs.container",
     "Security": "components.inputs.container",
     "ServicePort": "components.inputs.service",
+    "RouteSpec": "components.inputs.routes",
+    "RouteTimeouts": "components.inputs.routes",
+    "IngressSpec": "components.inputs.routes",
     "ServiceSpec": "components.inputs.service",
     "Spread": "components.inputs.deployment",
     "PodSpec": "components.inputs.pod",
@@ -118,6 +121,11 @@ if TYPE_CHECKING:
         PodSpec as PodSpec,
         ServiceAccountSpec as ServiceAccountSpec,
         Toleration as Toleration,
+    )
+    from components.inputs.routes import (
+        IngressSpec as IngressSpec,
+        RouteSpec as RouteSpec,
+        RouteTimeouts as RouteTimeouts,
     )
     from components.inputs.service import ServicePort as ServicePort, ServiceSpec as ServiceSpec
     from components.inputs.volumes import (

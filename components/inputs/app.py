@@ -40,8 +40,9 @@ def annotation_rules(
 class AppArgs(Spec):
     """Naming and labelling shared by WebAppArgs, CanaryServiceArgs and ExternalDatabaseArgs.
 
-    ``name`` None means Pulumi autonaming (``<logical name>-<8 random chars>``); a string
-    fixes the Kubernetes name. See the naming policy in docs/webapp.md for when to choose which.
+    ``name`` None names Services by the logical name and leaves other objects to Pulumi
+    autonaming (``<logical name>-<8 random chars>``, or what ``pulumi:autonaming`` says); a
+    string fixes every Kubernetes name. See the naming policy in docs/webapp.md.
     """
 
     name: str | None = field(default=None, checks=[rules.optional(rules.dns1035_label)])

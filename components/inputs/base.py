@@ -544,6 +544,9 @@ def mapping_of(key: Check, value: Check | None = None) -> Check:
             allowed = key(k)
             if allowed:
                 found.extend(_at(at, k, allowed))
+            elif isinstance(v, Unbuilt):
+                # A nested spec from config that could not be built: its own problems.
+                found.extend(p.under(at) for p in v.problems)
             elif value is not None:
                 found.extend(_at(at, v, value(v)))
         return found or None

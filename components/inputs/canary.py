@@ -8,7 +8,6 @@ ever replaced by a change of these settings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal
 
@@ -34,6 +33,15 @@ from components.inputs.deployment import DeploymentSpec
 from components.inputs.network_policy import NetworkPolicySpec, network_policy_rules
 from components.inputs.pod import PodSpec, pod_rules
 from components.inputs.pod_containers import containers_field, pod_container_rules, pod_containers
+from components.inputs.routes import (
+    GatewayParent,
+    cookie_name,
+    header_name,
+    header_value,
+    hostname,
+    router_port_rules,
+    url_path,
+)
 from components.inputs.service import ServiceSpec
 from components.inputs.volumes import (
     Volume,
@@ -46,68 +54,6 @@ from components.inputs.volumes import (
     volume_rules,
 )
 from components.inputs.webapp import service_annotation_rules, service_port_rules
-
-# RFC 9110 field-name token; Gateway API's HTTPHeaderName allows the same characters.
-# Used with fullmatch, as Go matches the whole string (`$` would accept a trailing newline).
-_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}")
-_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,4094}[\x21-\x7e])?")
-# Narrower than a cookie name may be, so the HTTPRoute cookie regex needs no escaping.
-_COOKIE_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
-# Gateway API: at most 16 hostnames per HTTPRoute; paths at most 1024 characters.
-MAX_ROUTE_HOSTNAMES = 16
-_MAX_PATH = 1024
-
-
-def header_name(value: object) -> str | None:
-    if isinstance(value, str) and _HEADER_NAME.fullmatch(value):
-        return None
-    return "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, at most 256)"
-
-
-def header_value(value: object) -> str | None:
-    if isinstance(value, str) and _HEADER_VALUE.fullmatch(value):
-        return None
-    return (
-        "is not an HTTP header value (at most 4096 printable ASCII characters, "
-        "no leading or trailing space)"
-    )
-
-
-def cookie_name(value: object) -> str | None:
-    if isinstance(value, str) and _COOKIE_NAME.fullmatch(value):
-        return None
-    return "is not a cookie name (letters, digits, '_' or '-', at most 256)"
-
-
-def url_path(value: object) -> str | None:
-    allowed = (
-        "is not an absolute URL path (starting with '/', without '//', '.' or '..' "
-        "segments, '#', '%2f' or whitespace, at most 1024 characters)"
-    )
-    if not isinstance(value, str) or not value.startswith("/") or len(value) > _MAX_PATH:
-        return allowed
-    segments = value.split("/")[1:]
-    if (
-        "//" in value
-        or "#" in value
-        or "%2f" in value.lower()
-        or any(c.isspace() for c in value)
-        or any(s in (".", "..") for s in segments)
-    ):
-        return allowed
-    return None
-
-
-def hostname(value: object) -> str | None:
-    """A host as HTTPRoute and Ingress take it: a DNS name, optionally '*.'-prefixed."""
-    allowed = (
-        "is not a hostname (a lowercase DNS name such as 'shop.example.com' or "
-        "'*.example.com'; not an IP address)"
-    )
-    if not isinstance(value, str) or rules.looks_like_ip(value):
-        return allowed
-    name = value[2:] if value.startswith("*.") else value
-    return allowed if rules.dns1123_subdomain(name) is not None else None
 
 
 @spec
@@ -143,7 +89,7 @@ class CanaryTrack(Spec):
 
 
 @spec
-class HttpRouteSpec(Spec):
+class HttpRouteSpec(GatewayParent):
     """A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) that splits by exact weights.
 
     Requests with ``header: header_value`` or the cookie ``cookie=always`` go to the
@@ -151,29 +97,10 @@ class HttpRouteSpec(Spec):
     ``port`` is the Service port the route targets (default: the first).
     """
 
-    gateway: str = field(checks=[rules.dns1123_subdomain])
-    gateway_namespace: str | None = field(
-        default=None, checks=[rules.optional(rules.dns1123_label)]
-    )
-    section_name: str | None = field(default=None, checks=[rules.optional(rules.dns1123_subdomain)])
-    hostnames: Sequence[str] = field(default=(), converter=to_tuple, checks=[each(hostname)])
     path: str = field(default="/", checks=[url_path])
-    port: int | None = field(default=None, checks=[rules.optional(rules.port_number)])
     header: str | None = field(default=None, checks=[rules.optional(header_name)])
     header_value: str = field(default=defaults.CANARY_MATCH_VALUE, checks=[header_value])
     cookie: str | None = field(default=None, checks=[rules.optional(cookie_name)])
-
-    @rule("hostnames")
-    def _hostnames(self) -> Iterator[Problem]:
-        if len(self.hostnames) > MAX_ROUTE_HOSTNAMES:
-            yield Problem(
-                "hostnames",
-                self.hostnames,
-                f"has {len(self.hostnames)} items; an HTTPRoute takes at most "
-                f"{MAX_ROUTE_HOSTNAMES}",
-            )
-        for host in rules.duplicates(self.hostnames):
-            yield Problem("hostnames", host, "is listed more than once")
 
 
 @spec
@@ -307,11 +234,11 @@ class CanaryServiceArgs(AppArgs):
 
     @rule("container", "service", "http_route")
     def _route_port(self) -> Iterator[Problem]:
-        return _router_port("http_route", self.http_route, self.service, self.container)
+        return router_port_rules("http_route", self.http_route, self.service, self.container)
 
     @rule("container", "service", "nginx_canary")
     def _ingress_port(self) -> Iterator[Problem]:
-        return _router_port("nginx_canary", self.nginx_canary, self.service, self.container)
+        return router_port_rules("nginx_canary", self.nginx_canary, self.service, self.container)
 
     @rule("container", "canary")
     def _no_secret_override(self) -> Iterator[Problem]:
@@ -409,24 +336,3 @@ def _service_rules(service: ServiceSpec) -> Iterator[Problem]:
             True,
             "cannot split traffic: a headless Service leaves the choice of pod to each client",
         )
-
-
-def _router_port(
-    which: str,
-    router: HttpRouteSpec | NginxCanarySpec | None,
-    service: ServiceSpec,
-    container: Container,
-) -> Iterator[Problem]:
-    ports = _service_port_numbers(service, container)
-    if router is not None and router.port is not None and ports and router.port not in ports:
-        yield Problem(
-            f"{which}.port",
-            router.port,
-            f"is not a port of the Service ({', '.join(map(str, ports))})",
-        )
-
-
-def _service_port_numbers(service: ServiceSpec, container: Container) -> list[int]:
-    if service.ports:
-        return [p.port for p in service.ports]
-    return [p.port for p in container.ports]

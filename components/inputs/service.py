@@ -24,6 +24,10 @@ from components.inputs.container import PROTOCOLS, Protocol
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 TrafficDistribution = Literal["PreferClose", "PreferSameZone", "PreferSameNode"]
+IpFamilyPolicy = Literal["SingleStack", "PreferDualStack", "RequireDualStack"]
+IpFamily = Literal["IPv4", "IPv6"]
+IP_FAMILY_POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
+IP_FAMILIES = ("IPv4", "IPv6")
 TOPOLOGY_MODE_ANNOTATION = "service.kubernetes.io/topology-mode"
 # The annotation topology-mode replaced; both present must agree.
 TOPOLOGY_HINTS_ANNOTATION = "service.kubernetes.io/topology-aware-hints"
@@ -113,6 +117,16 @@ class ServiceSpec(Spec):
         converter=to_dict,
         checks=[mapping_of(rules.label_key, instance_of(str, what="a string"))],
     )
+    # Dual stack: None leaves both to the cluster (SingleStack, its primary family).
+    ip_family_policy: IpFamilyPolicy | None = field(
+        default=None, checks=[rules.optional(rules.one_of(*IP_FAMILY_POLICIES))]
+    )
+    ip_families: Sequence[IpFamily] = field(
+        default=(), converter=to_tuple, checks=[each(rules.one_of(*IP_FAMILIES))]
+    )
+    allocate_load_balancer_node_ports: bool | None = field(
+        default=None, checks=[rules.optional(instance_of(bool, what="a boolean"))]
+    )
     # The cluster's --service-node-port-range, so a fixed nodePort is checked against it.
     node_port_range: tuple[int, int] = field(
         default=defaults.NODE_PORT_RANGE, converter=to_tuple, checks=[_node_port_range]
@@ -181,6 +195,32 @@ class ServiceSpec(Spec):
                     self.load_balancer_class,
                     "applies only to type 'LoadBalancer'",
                 )
+
+    @rule("ip_family_policy", "ip_families")
+    def _ip_families(self) -> Iterator[Problem]:
+        # The API server's rules (pkg/registry/core/service/ipallocator, validation):
+        # a family at most once, at most two, and two only with a dual-stack policy
+        # (no policy means SingleStack). RequireDualStack with one family is valid:
+        # the server adds the other one.
+        for family in rules.duplicates(self.ip_families):
+            yield Problem("ip_families", family, "is listed more than once")
+        if len(self.ip_families) > 2:
+            yield Problem("ip_families", self.ip_families, "lists more than two IP families")
+        elif len(set(self.ip_families)) == 2 and self.ip_family_policy in (None, "SingleStack"):
+            yield Problem(
+                "ip_family_policy",
+                self.ip_family_policy,
+                "must be 'RequireDualStack' or 'PreferDualStack' when two ip_families are given",
+            )
+
+    @rule("type", "allocate_load_balancer_node_ports")
+    def _node_port_allocation(self) -> Iterator[Problem]:
+        if self.allocate_load_balancer_node_ports is not None and self.type != "LoadBalancer":
+            yield Problem(
+                "allocate_load_balancer_node_ports",
+                self.allocate_load_balancer_node_ports,
+                "applies only to type 'LoadBalancer'",
+            )
 
     @rule("publish_not_ready_addresses", "headless")
     def _not_ready_addresses(self) -> Iterator[Problem]:

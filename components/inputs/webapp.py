@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from components.errors import Problem
 from components.inputs import rules
@@ -29,6 +30,7 @@ from components.inputs.pod_containers import (
     pod_containers,
     serving,
 )
+from components.inputs.routes import IngressSpec, RouteSpec, router_port_rules
 from components.inputs.service import ServiceSpec
 from components.inputs.volumes import (
     Volume,
@@ -48,7 +50,11 @@ class WebAppArgs(AppArgs):
 
     ``service=None`` runs the Deployment without a Service (a worker). ``sidecars``
     run beside ``container`` for the pod's life, ``init_containers`` to completion before
-    it starts (see components.inputs.pod_containers).
+    it starts (see components.inputs.pod_containers). ``services``
+    adds more Services for the same pods, keyed by a short name (``{"public":
+    ServiceSpec(type="LoadBalancer")}``): each is named ``<name>-<key>``.
+    ``http_route`` and ``ingress`` expose one of the Services (the primary unless
+    they name a key of ``services``).
     """
 
     container: Container = nested(Container)
@@ -70,6 +76,14 @@ class WebAppArgs(AppArgs):
     )
     pod: PodSpec = nested(factory=PodSpec)
 
+    services: Mapping[str, ServiceSpec] = field(
+        factory=dict,
+        converter=lambda v: _services_from_config(to_dict(v)),
+        checks=[mapping_of(rules.dns1123_label, instance_of(ServiceSpec, what="a ServiceSpec"))],
+    )
+    http_route: RouteSpec | None = nested(RouteSpec, default=None)
+    ingress: IngressSpec | None = nested(IngressSpec, default=None)
+
     def __attrs_post_init__(self) -> None:
         validate(self)
 
@@ -78,6 +92,14 @@ class WebAppArgs(AppArgs):
         containers = dict(pod_containers(self.container, self.init_containers, self.sidecars))
         yield from volume_rules(self.volumes, self.files, containers, files_in="container")
         yield from files_rules(self.files)
+
+    def all_services(self) -> dict[str | None, ServiceSpec]:
+        """Every Service of the app by key: None is the primary ``service``."""
+        found: dict[str | None, ServiceSpec] = {}
+        if self.service is not None:
+            found[None] = self.service
+        found.update(self.services)
+        return found
 
     @rule("annotations", "files")
     def _files_annotations_fit(self) -> Iterator[Problem]:
@@ -112,6 +134,77 @@ class WebAppArgs(AppArgs):
         if self.service is not None:
             yield from service_annotation_rules(self.annotations, self.service)
 
+    @rule("container", "sidecars", "service", "services", "annotations")
+    def _more_services(self) -> Iterator[Problem]:
+        return more_service_rules(
+            self.service, self.services, self.container, self.annotations, self.sidecars
+        )
+
+    @rule("container", "service", "services", "http_route")
+    def _route_target(self) -> Iterator[Problem]:
+        return router_rules("http_route", self.http_route, self, self.container)
+
+    @rule("container", "service", "services", "ingress")
+    def _ingress_target(self) -> Iterator[Problem]:
+        return router_rules("ingress", self.ingress, self, self.container)
+
+    @rule("annotations", "ingress")
+    def _ingress_annotations_fit(self) -> Iterator[Problem]:
+        if self.ingress is not None and not any(annotation_rules(self.annotations)):
+            yield from annotation_rules(
+                self.annotations, self.ingress.annotations, "ingress.annotations"
+            )
+
+
+def _services_from_config(value: Any) -> Any:
+    """Config gives each extra Service as a mapping of its settings."""
+    if not isinstance(value, dict):
+        return value
+    make = from_mapping(ServiceSpec)
+    return {key: make(item) for key, item in value.items()}
+
+
+def more_service_rules(
+    primary: ServiceSpec | None,
+    services: Mapping[str, ServiceSpec],
+    container: Container,
+    annotations: Mapping[str, str],
+    sidecars: Sequence[Container] = (),
+) -> Iterator[Problem]:
+    """Each extra Service gets the rules the primary gets, at its own key."""
+    if services and primary is None:
+        yield Problem(
+            "services",
+            tuple(services),
+            "needs the primary service (service=None runs no Service at all)",
+        )
+        return
+    for key, service in services.items():
+        path = f"services[{key!r}]"
+        yield from service_port_rules(service, container, sidecars, path)
+        yield from service_annotation_rules(annotations, service, f"{path}.annotations")
+
+
+def router_rules(
+    which: str, router: RouteSpec | IngressSpec | None, args: WebAppArgs, container: Container
+) -> Iterator[Problem]:
+    """A router targets a Service the app has, at one of its ports."""
+    if router is None:
+        return
+    if args.service is None:
+        yield Problem(which, router, "needs a Service to send requests to (service is None)")
+        return
+    if router.service is not None and router.service not in args.services:
+        known = ", ".join(repr(k) for k in args.services) or "none"
+        yield Problem(
+            f"{which}.service",
+            router.service,
+            f"is not a key of services (known: {known}; None is the primary Service)",
+        )
+        return
+    target = args.service if router.service is None else args.services[router.service]
+    yield from router_port_rules(which, router, target, container)
+
 
 def workload_rules(
     container: Container, deployment: DeploymentSpec, sidecars: Sequence[Container] = ()
@@ -138,23 +231,26 @@ def workload_rules(
 
 
 def service_annotation_rules(
-    annotations: Mapping[str, str], service: ServiceSpec
+    annotations: Mapping[str, str], service: ServiceSpec, path: str = "service.annotations"
 ) -> Iterator[Problem]:
     """The Service carries the component's annotations and its own (reported once: not
     when the component's alone are already too many)."""
     if service.annotations and not any(annotation_rules(annotations)):
-        yield from annotation_rules(annotations, service.annotations, "service.annotations")
+        yield from annotation_rules(annotations, service.annotations, path)
 
 
 def service_port_rules(
-    service: ServiceSpec, container: Container, sidecars: Sequence[Container] = ()
+    service: ServiceSpec,
+    container: Container,
+    sidecars: Sequence[Container] = (),
+    path: str = "service",
 ) -> Iterator[Problem]:
     """A Service must only send traffic to ports a container of the pod really exposes
     (the app's or a sidecar's); without ports of its own it takes the app container's."""
     if not service.ports:
         if not container.ports and not service.headless:
             yield Problem(
-                "service.ports",
+                f"{path}.ports",
                 (),
                 "must not be empty: give the container a port, list Service ports, "
                 "or make the Service headless",
@@ -170,19 +266,19 @@ def service_port_rules(
         if isinstance(target, str):
             if target not in by_name:
                 yield Problem(
-                    f"service.ports[{i}].target_port",
+                    f"{path}.ports[{i}].target_port",
                     target,
                     f"is not the name of a container port ({who}: {exposed})",
                 )
             elif by_name[target].protocol != port.protocol:
                 yield Problem(
-                    f"service.ports[{i}].protocol",
+                    f"{path}.ports[{i}].protocol",
                     port.protocol,
                     f"differs from container port {target!r} ({by_name[target].protocol})",
                 )
         elif (target, port.protocol) not in by_number:
             yield Problem(
-                f"service.ports[{i}].target_port",
+                f"{path}.ports[{i}].target_port",
                 target,
                 f"is not a port the {'containers expose' if sidecars else 'container exposes'} "
                 f"over {port.protocol} ({who}: {exposed})",

@@ -30,11 +30,19 @@ from components.manifests.meta import (
     version_of,
     with_version,
 )
+from components.manifests.naming import DEFAULT_NAMING, Naming
 from components.manifests.network_policy import build_network_policy
 from components.manifests.pod import (
     extra_container_warnings,
     secret_env_keys,
     security_warnings,
+)
+from components.manifests.routes import (
+    backend_ref,
+    http_route,
+    ingress,
+    ingress_rules,
+    path_match,
 )
 from components.manifests.service import build_service, service_ports
 from components.manifests.volumes import (
@@ -47,7 +55,6 @@ from components.manifests.volumes import (
 from components.manifests.webapp import (
     SECRET_SUFFIX,
     build_app_service_account,
-    named_account_keys,
     pods_service_account,
 )
 from components.manifests.workload import build_deployment, build_disruption_budget
@@ -57,7 +64,6 @@ if TYPE_CHECKING:
 
 STABLE_SUFFIX = "-stable"
 CANARY_SUFFIX = "-canary"
-GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
 NGINX_CANARY = "nginx.ingress.kubernetes.io/canary"
 NGINX_CANARY_WEIGHT = "nginx.ingress.kubernetes.io/canary-weight"
 NGINX_CANARY_BY_HEADER = "nginx.ingress.kubernetes.io/canary-by-header"
@@ -141,9 +147,17 @@ class CanaryPlan(ObjectMeta):
     canary: TrackPlan
 
     @classmethod
-    def of(cls, logical: str, args: CanaryServiceArgs) -> CanaryPlan:
+    def of(
+        cls, logical: str, args: CanaryServiceArgs, naming: Naming = DEFAULT_NAMING
+    ) -> CanaryPlan:
         # '-stable' and '-canary' are the longest suffixes a Service name gets.
-        names = names_for(logical, args, longest_suffix=STABLE_SUFFIX)
+        names = names_for(
+            logical,
+            args,
+            longest_suffix=STABLE_SUFFIX,
+            service_suffixes=("", STABLE_SUFFIX, CANARY_SUFFIX),
+            naming=naming,
+        )
         identity = Identity.of(logical, args)
         split = split_replicas(args.replicas, args.canary_weight, promote=args.promote)
 
@@ -248,7 +262,7 @@ def build_track_deployment(
 def build_main_service(plan: CanaryPlan) -> Manifest:
     """The Service every client uses: both tracks' ready pods, so the split follows pods."""
     return build_service(
-        metadata=plan.meta(),
+        metadata=plan.meta(kind="Service"),
         service=plan.args.service,
         container=plan.args.container,
         selector=plan.identity.selector(),
@@ -261,7 +275,7 @@ def build_track_service(plan: CanaryPlan, track: TrackPlan) -> Manifest:
     service = plan.args.service
     ports = tuple(p.evolve(node_port=None) for p in service_ports(service, track.container))
     return build_service(
-        metadata=plan.meta(track.suffix, track.labels),
+        metadata=plan.meta(track.suffix, track.labels, kind="Service"),
         service=ServiceSpec(ports=ports, labels=service.labels),
         container=track.container,
         selector=track.selector,
@@ -294,12 +308,7 @@ def build_http_route(
     if route is None:
         return None
     port = plan.service_port(route.port)
-    parent: Manifest = {"name": route.gateway}
-    if route.gateway_namespace is not None:
-        parent["namespace"] = route.gateway_namespace
-    if route.section_name is not None:
-        parent["sectionName"] = route.section_name
-    path = {"path": {"type": "PathPrefix", "value": route.path}}
+    path = path_match(route.path)
     rules: list[Manifest] = []
     chosen: list[Manifest] = []
     if plan.canary.replicas > 0:
@@ -314,26 +323,18 @@ def build_http_route(
             }
             chosen.append({**path, "headers": [cookie]})
     if chosen:
-        rules.append({"matches": chosen, "backendRefs": [{"name": canary_service, "port": port}]})
+        rules.append({"matches": chosen, "backendRefs": [backend_ref(canary_service, port)]})
     weight = plan.split.requested
     rules.append(
         {
             "matches": [path],
             "backendRefs": [
-                {"name": stable_service, "port": port, "weight": 100 - weight},
-                {"name": canary_service, "port": port, "weight": weight},
+                backend_ref(stable_service, port, 100 - weight),
+                backend_ref(canary_service, port, weight),
             ],
         }
     )
-    spec: Manifest = {"parentRefs": [parent], "rules": rules}
-    if route.hostnames:
-        spec["hostnames"] = list(route.hostnames)
-    return {
-        "apiVersion": GATEWAY_API_VERSION,
-        "kind": "HTTPRoute",
-        "metadata": plan.meta(),
-        "spec": spec,
-    }
+    return http_route(plan.meta(), route, rules)
 
 
 @attrs.frozen
@@ -351,16 +352,11 @@ def build_nginx_ingresses(
         return None
     port = plan.service_port(nginx.port)
 
-    def spec(service: pulumi.Input[str], tls: bool) -> Manifest:
-        backend = {"service": {"name": service, "port": {"number": port}}}
-        path = {"path": nginx.path, "pathType": nginx.path_type, "backend": backend}
-        rule: Manifest = {"http": {"paths": [path]}}
-        if nginx.host is not None:
-            rule["host"] = nginx.host
-        body: Manifest = {"ingressClassName": nginx.ingress_class, "rules": [rule]}
-        if tls and nginx.tls_secret_name is not None:
-            body["tls"] = [{"hosts": [nginx.host], "secretName": nginx.tls_secret_name}]
-        return body
+    def build(metadata: Manifest, service: pulumi.Input[str], tls: bool) -> Manifest:
+        rules = ingress_rules([nginx.host], [nginx.path], nginx.path_type, service, port)
+        secret = nginx.tls_secret_name if tls else None
+        certificates = None if secret is None else [{"hosts": [nginx.host], "secretName": secret}]
+        return ingress(metadata, nginx.ingress_class, rules, certificates)
 
     annotations = {NGINX_CANARY: "true", NGINX_CANARY_WEIGHT: str(plan.split.requested)}
     # Without canary pods, chosen users would get errors: they go to stable like everyone.
@@ -371,18 +367,8 @@ def build_nginx_ingresses(
         if nginx.cookie is not None:
             annotations[NGINX_CANARY_BY_COOKIE] = nginx.cookie
     return NginxIngresses(
-        main={
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "Ingress",
-            "metadata": plan.meta(),
-            "spec": spec(stable_service, tls=True),
-        },
-        canary={
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "Ingress",
-            "metadata": plan.meta(CANARY_SUFFIX, annotations=annotations),
-            "spec": spec(canary_service, tls=False),
-        },
+        main=build(plan.meta(), stable_service, tls=True),
+        canary=build(plan.meta(CANARY_SUFFIX, annotations=annotations), canary_service, tls=False),
     )
 
 
@@ -487,31 +473,32 @@ class CanaryObjects:
         return [o for o in objects if o is not None]
 
 
-def canary_fixed_keys(logical: str, args: CanaryServiceArgs) -> list[ObjectKey]:
-    """The objects a CanaryService creates under a fixed name (when autonamed: at most its
-    ServiceAccount, given a name of its own)."""
-    if args.name is None:
-        return named_account_keys(args)
-    return fixed_keys(build_canary(logical, args).all())
+def canary_fixed_keys(
+    logical: str, args: CanaryServiceArgs, naming: Naming = DEFAULT_NAMING
+) -> list[ObjectKey]:
+    """The objects a CanaryService creates under a fixed name (its Services at least)."""
+    return fixed_keys(build_canary(logical, args, naming).all())
 
 
-def build_canary(logical: str, args: CanaryServiceArgs) -> CanaryObjects:
+def build_canary(
+    logical: str, args: CanaryServiceArgs, naming: Naming = DEFAULT_NAMING
+) -> CanaryObjects:
     """Every object of a CanaryService, referring to each other by name.
 
     Autonamed objects have no ``metadata.name`` here; references use the logical
     name plus suffix as a stand-in. The component passes the real names instead.
     """
-    plan = CanaryPlan.of(logical, args)
+    plan = CanaryPlan.of(logical, args, naming)
     secret = build_canary_secret(plan)
     secret_name = plan.names.reference(SECRET_SUFFIX) if secret is not None else None
-    stable_name = plan.names.reference(STABLE_SUFFIX)
-    canary_name = plan.names.reference(CANARY_SUFFIX)
     files = build_canary_files(plan)
     files_name = plan.names.reference(canary_files_suffix(plan)) if files is not None else None
     account = build_app_service_account(plan)
     account_name = (
         None if account is None else account["metadata"].get("name", plan.names.reference())
     )
+    stable_name = plan.names.reference(STABLE_SUFFIX, "Service")
+    canary_name = plan.names.reference(CANARY_SUFFIX, "Service")
     return CanaryObjects(
         service_account=account,
         secret=secret,

@@ -11,6 +11,7 @@ from components import defaults, labels
 from components.errors import Problem, SpecError
 from components.inputs import rules
 from components.inputs.app import AppArgs
+from components.manifests.naming import DEFAULT_NAMING, Naming
 
 if TYPE_CHECKING:
     import pulumi
@@ -20,41 +21,80 @@ Manifest = dict[str, Any]
 
 @attrs.frozen
 class Names:
-    """How each object is named: fixed (``explicit``) or autonamed from ``logical``.
+    """How each object is named: fixed (``explicit``), or from ``logical`` as ``naming``
+    says (Services by their logical name, other objects by Pulumi's autonaming).
 
-    ``metadata(suffix)`` is what goes into ``metadata.name`` (None lets Pulumi
+    ``metadata(suffix, kind)`` is what goes into ``metadata.name`` (None lets Pulumi
     autoname); ``reference(suffix)`` is a stand-in for places that must name the
     object when the real name is not known yet (pure builds, YAML rendering).
     """
 
     logical: str
     explicit: str | None = None
+    naming: Naming = DEFAULT_NAMING
 
-    def metadata(self, suffix: str = "") -> str | None:
-        return None if self.explicit is None else self.explicit + suffix
+    def metadata(self, suffix: str = "", kind: str = "") -> str | None:
+        if self.explicit is not None:
+            return self.explicit + suffix
+        return self.naming.name(self.logical + suffix, kind)
 
-    def reference(self, suffix: str = "") -> str:
-        return (self.explicit or self.logical) + suffix
+    def reference(self, suffix: str = "", kind: str = "") -> str:
+        return self.metadata(suffix, kind) or self.logical + suffix
 
 
-def names_for(logical: str, args: AppArgs, longest_suffix: str = "") -> Names:
-    """Check the names the objects will get, before anything is registered."""
+# The kinds every component may create with a generated name (the longest suffix each).
+_AUTONAMED_KINDS = ("Deployment", "Secret", "PodDisruptionBudget", "HorizontalPodAutoscaler")
+
+
+def names_for(
+    logical: str,
+    args: AppArgs,
+    longest_suffix: str = "",
+    *,
+    service_suffixes: tuple[str, ...] = ("",),
+    naming: Naming = DEFAULT_NAMING,
+) -> Names:
+    """Check the names the objects will get, before anything is registered.
+
+    ``service_suffixes`` are those of the component's Services (``-public``); the
+    other objects' longest is ``longest_suffix``.
+    """
+    longest_service = max(service_suffixes, key=len, default="")
     if args.name is None:
-        # Pulumi appends a random suffix (AUTONAME_SUFFIX_LENGTH); the result must still be a
-        # DNS-1035 label.
-        room = 63 - defaults.AUTONAME_SUFFIX_LENGTH - len(longest_suffix)
+        problems: list[Problem] = []
+        added = max(naming.added_length(kind, logical) for kind in _AUTONAMED_KINDS)
+        room = 63 - added - len(longest_suffix)
         allowed = rules.dns1035_label(logical, max_length=room)
         if allowed is not None:
-            raise SpecError(
-                [Problem("name", logical, f"{allowed}; it is autonamed with a random suffix "
-                         "(give args.name to fix a shorter one)")],
-                "component name",
-            )  # fmt: skip
+            how = (
+                "it is autonamed with a random suffix"
+                if added == defaults.AUTONAME_SUFFIX_LENGTH
+                else f"autonaming (pulumi:autonaming) adds up to {added} characters"
+            )
+            problems.append(
+                Problem("name", logical, f"{allowed}; {how} (give args.name to fix a shorter one)")
+            )
+        else:
+            room = 63 - naming.added_length("Service", logical) - len(longest_service)
+            allowed = rules.dns1035_label(logical, max_length=room)
+            if allowed is not None:
+                problems.append(
+                    Problem(
+                        "name",
+                        logical + longest_service,
+                        f"{allowed}: a Service is named by the component's name"
+                        + (f" and its key ({longest_service!r})" if longest_service else "")
+                        + " (give args.name to fix a shorter one)",
+                    )
+                )
+        if problems:
+            raise SpecError(problems, "component name")
     else:
-        allowed = rules.dns1035_label(args.name, max_length=63 - len(longest_suffix))
+        longest = max(longest_suffix, longest_service, key=len)
+        allowed = rules.dns1035_label(args.name, max_length=63 - len(longest))
         if allowed is not None:
             raise SpecError([Problem("name", args.name, allowed)], type(args).__name__)
-    return Names(logical, args.name)
+    return Names(logical, args.name, naming)
 
 
 # (kind, namespace, name) of an object with a fixed name; namespace None is the
@@ -193,9 +233,10 @@ class ObjectMeta:
         suffix: str = "",
         object_labels: dict[str, str] | None = None,
         annotations: dict[str, str] | None = None,
+        kind: str = "",
     ) -> Manifest:
         return object_meta(
-            self.names.metadata(suffix),
+            self.names.metadata(suffix, kind),
             self.args,
             self.labels if object_labels is None else object_labels,
             annotations,

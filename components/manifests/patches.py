@@ -148,7 +148,10 @@ def named(logical: str, objects: object, suffixes: Mapping[str, str]) -> list[Na
     for attribute in attrs.fields(type(objects)):  # type: ignore[arg-type]
         value = getattr(objects, attribute.name)
         suffix = suffixes.get(attribute.name, "")
-        if isinstance(value, dict):
+        if isinstance(value, dict) and attribute.name == "services":
+            # Extra Services by key, each registered as <logical>-<key>.
+            out += [(f"{logical}-{key}", m) for key, m in value.items()]
+        elif isinstance(value, dict):
             out.append((logical + suffix, value))
         elif value is not None and attrs.has(type(value)):
             out += [(name, m) for name, m in named(logical + suffix, value, suffixes)]

@@ -84,6 +84,12 @@ def build_service(
         "loadBalancerClass": service.load_balancer_class,
     }
     spec.update({k: v for k, v in optional.items() if v is not None})
+    if service.ip_family_policy is not None:
+        spec["ipFamilyPolicy"] = service.ip_family_policy
+    if service.ip_families:
+        spec["ipFamilies"] = list(service.ip_families)
+    if service.allocate_load_balancer_node_ports is not None:
+        spec["allocateLoadBalancerNodePorts"] = service.allocate_load_balancer_node_ports
     if service.publish_not_ready_addresses:
         spec["publishNotReadyAddresses"] = True
     if service.load_balancer_source_ranges:

@@ -21,10 +21,12 @@ from components.manifests.meta import (
     version_of,
     with_version,
 )
+from components.manifests.naming import DEFAULT_NAMING, Naming
 from components.manifests.network_policy import build_network_policy
 from components.manifests.pod import secret_env_keys
 from components.manifests.pod_settings import build_service_account, service_account_reference
-from components.manifests.service import build_service
+from components.manifests.routes import build_app_ingress, build_app_route
+from components.manifests.service import build_service, service_ports
 from components.manifests.volumes import (
     PodVolumes,
     build_files_config_map,
@@ -56,9 +58,12 @@ class WebAppPlan(ObjectMeta):
     args: WebAppArgs
 
     @classmethod
-    def of(cls, logical: str, args: WebAppArgs) -> WebAppPlan:
+    def of(cls, logical: str, args: WebAppArgs, naming: Naming = DEFAULT_NAMING) -> WebAppPlan:
         suffix = SECRET_SUFFIX if args.container.secret_env else ""
-        names = names_for(logical, args, longest_suffix=suffix)
+        services = tuple(service_suffix(key) for key in args.all_services())
+        names = names_for(
+            logical, args, longest_suffix=suffix, service_suffixes=services, naming=naming
+        )
         identity = Identity.of(logical, args)
         return cls(names, identity, common_labels(identity, args), args)
 
@@ -77,7 +82,7 @@ def build_env_secret(plan: WebAppPlan, container: Container | None = None) -> Ma
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": plan.meta(SECRET_SUFFIX),
+        "metadata": plan.meta(SECRET_SUFFIX, kind="Secret"),
         "type": "Opaque",
         "stringData": {keys[name]: container.secret_env[name] for name in keys},
     }
@@ -89,7 +94,9 @@ def files_config_map_suffix(plan: WebAppPlan) -> str:
 
 def build_webapp_files(plan: WebAppPlan) -> Manifest | None:
     """The ConfigMap of ``files``; None without files."""
-    return build_files_config_map(plan.meta(files_config_map_suffix(plan)), plan.args.files)
+    return build_files_config_map(
+        plan.meta(files_config_map_suffix(plan), kind="ConfigMap"), plan.args.files
+    )
 
 
 def build_app_service_account(plan: WebAppPlan | CanaryPlan) -> Manifest | None:
@@ -98,7 +105,7 @@ def build_app_service_account(plan: WebAppPlan | CanaryPlan) -> Manifest | None:
     args = plan.args
     account = service_account_of(args.pod, args.deployment)
     return build_service_account(
-        plan.meta(annotations=dict(account.annotations)),
+        plan.meta(annotations=dict(account.annotations), kind="ServiceAccount"),
         account,
         automount=args.container.security.automount_service_account_token,
     )
@@ -128,7 +135,7 @@ def build_webapp_deployment(
     args = plan.args
     workload = plan.workload_labels
     return build_deployment(
-        metadata=plan.meta(object_labels=workload),
+        metadata=plan.meta(object_labels=workload, kind="Deployment"),
         container=args.container,
         spec=args.deployment,
         selector=plan.identity.selector(),
@@ -143,21 +150,64 @@ def build_webapp_deployment(
     )
 
 
+def service_suffix(key: str | None) -> str:
+    """What a Service's name adds to the component's: nothing for the primary one."""
+    return "" if key is None else f"-{key}"
+
+
+def build_webapp_services(plan: WebAppPlan) -> dict[str | None, Manifest]:
+    """Every Service of the app by key (None: the primary), all selecting its pods."""
+    return {
+        key: build_service(
+            metadata=plan.meta(service_suffix(key), kind="Service"),
+            service=service,
+            container=plan.args.container,
+            selector=plan.identity.selector(),
+            pods_awaited=True,
+        )
+        for key, service in plan.args.all_services().items()
+    }
+
+
 def build_webapp_service(plan: WebAppPlan) -> Manifest | None:
-    if plan.args.service is None:
-        return None
-    return build_service(
-        metadata=plan.meta(),
-        service=plan.args.service,
-        container=plan.args.container,
-        selector=plan.identity.selector(),
-        pods_awaited=True,
+    return build_webapp_services(plan).get(None)
+
+
+def router_target(plan: WebAppPlan, key: str | None, port: int | None) -> tuple[str, int]:
+    """The Service a router sends to (its name, or a stand-in) and the port: the one asked
+    for, else the Service's first."""
+    service = plan.args.all_services()[key]
+    ports = service_ports(service, plan.args.container)
+    return plan.names.reference(service_suffix(key), "Service"), (
+        ports[0].port if port is None else port
     )
+
+
+def build_webapp_route(
+    plan: WebAppPlan, service_name: pulumi.Input[str] | None = None
+) -> Manifest | None:
+    route = plan.args.http_route
+    if route is None:
+        return None
+    name, port = router_target(plan, route.service, route.port)
+    return build_app_route(plan.meta(kind="HTTPRoute"), route, service_name or name, port)
+
+
+def build_webapp_ingress(
+    plan: WebAppPlan, service_name: pulumi.Input[str] | None = None
+) -> Manifest | None:
+    spec = plan.args.ingress
+    if spec is None:
+        return None
+    name, port = router_target(plan, spec.service, spec.port)
+    return build_app_ingress(plan.meta(kind="Ingress"), spec, service_name or name, port)
 
 
 def build_webapp_budget(plan: WebAppPlan) -> Manifest | None:
     return build_disruption_budget(
-        metadata=plan.meta(), spec=plan.args.deployment, selector=plan.identity.selector()
+        metadata=plan.meta(kind="PodDisruptionBudget"),
+        spec=plan.args.deployment,
+        selector=plan.identity.selector(),
     )
 
 
@@ -165,7 +215,9 @@ def build_webapp_autoscaler(
     plan: WebAppPlan, deployment_name: pulumi.Input[str]
 ) -> Manifest | None:
     return build_autoscaler(
-        metadata=plan.meta(), spec=plan.args.deployment, deployment_name=deployment_name
+        metadata=plan.meta(kind="HorizontalPodAutoscaler"),
+        spec=plan.args.deployment,
+        deployment_name=deployment_name,
     )
 
 
@@ -173,7 +225,7 @@ def build_webapp_network_policy(plan: WebAppPlan) -> Manifest | None:
     if plan.args.network_policy is None:
         return None
     return build_network_policy(
-        metadata=plan.meta(),
+        metadata=plan.meta(kind="NetworkPolicy"),
         policy=plan.args.network_policy,
         selector=plan.identity.selector(),
         container=plan.args.container,
@@ -191,6 +243,10 @@ class WebAppObjects:
     files: Manifest | None = None
     network_policy: Manifest | None = None
     service_account: Manifest | None = None
+    # The Services of WebAppArgs.services by key, and the routers.
+    services: dict[str, Manifest] = attrs.field(factory=dict)
+    http_route: Manifest | None = None
+    ingress: Manifest | None = None
 
     def all(self) -> list[Manifest]:
         objects = (
@@ -199,28 +255,53 @@ class WebAppObjects:
             self.files,
             self.deployment,
             self.service,
+            *self.services.values(),
             self.disruption_budget,
             self.autoscaler,
             self.network_policy,
+            self.http_route,
+            self.ingress,
         )
         return [o for o in objects if o is not None]
 
 
-def webapp_fixed_keys(logical: str, args: WebAppArgs) -> list[ObjectKey]:
-    """The objects a WebApp creates under a fixed name (when autonamed: at most its
-    ServiceAccount, given a name of its own)."""
-    if args.name is None:
-        return named_account_keys(args)
-    return fixed_keys(build_webapp(logical, args).all())
+def webapp_fixed_keys(
+    plan: WebAppPlan, services: dict[str | None, Manifest] | None = None
+) -> list[ObjectKey]:
+    """The objects a WebApp creates under a fixed name: its Services, and every object
+    when it has a fixed name or autonaming gives fixed ones. ``services`` are the built
+    Services, when the caller has them already (and a ServiceAccount given a name of its
+    own)."""
+    if plan.args.name is not None or any(plan.names.naming.rule(k).fixed for k in _KINDS):
+        return fixed_keys(build_webapp_objects(plan).all())
+    built = services or build_webapp_services(plan)
+    return fixed_keys(list(built.values())) + named_account_keys(plan.args)
 
 
-def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
+_KINDS = (
+    "Deployment",
+    "Secret",
+    "ConfigMap",
+    "ServiceAccount",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "NetworkPolicy",
+    "HTTPRoute",
+    "Ingress",
+)
+
+
+def build_webapp(logical: str, args: WebAppArgs, naming: Naming = DEFAULT_NAMING) -> WebAppObjects:
     """Every object of a WebApp, with references between them by their names.
 
     Autonamed objects have no ``metadata.name`` here; references to them use the
     logical name as a stand-in. The component passes the real names instead.
     """
-    plan = WebAppPlan.of(logical, args)
+    return build_webapp_objects(WebAppPlan.of(logical, args, naming))
+
+
+def build_webapp_objects(plan: WebAppPlan) -> WebAppObjects:
+    services = build_webapp_services(plan)
     account = build_app_service_account(plan)
     return WebAppObjects(
         service_account=account,
@@ -228,12 +309,17 @@ def build_webapp(logical: str, args: WebAppArgs) -> WebAppObjects:
         files=build_webapp_files(plan),
         deployment=build_webapp_deployment(
             plan,
-            plan.names.reference(SECRET_SUFFIX),
-            plan.names.reference(files_config_map_suffix(plan)),
-            None if account is None else account["metadata"].get("name", plan.names.reference()),
+            plan.names.reference(SECRET_SUFFIX, "Secret"),
+            plan.names.reference(files_config_map_suffix(plan), "ConfigMap"),
+            None
+            if account is None
+            else account["metadata"].get("name", plan.names.reference(kind="ServiceAccount")),
         ),
-        service=build_webapp_service(plan),
+        service=services.pop(None, None),
         disruption_budget=build_webapp_budget(plan),
-        autoscaler=build_webapp_autoscaler(plan, plan.names.reference()),
+        autoscaler=build_webapp_autoscaler(plan, plan.names.reference(kind="Deployment")),
+        services={key: m for key, m in services.items() if key is not None},
+        http_route=build_webapp_route(plan),
+        ingress=build_webapp_ingress(plan),
         network_policy=build_webapp_network_policy(plan),
     )

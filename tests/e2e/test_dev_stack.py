@@ -38,7 +38,11 @@ def test_up_deploys_every_object_and_they_converge(project: Project, kube: Kube)
     assert all(available(d) for d in deployments), [d["status"] for d in deployments]
     services = {s["metadata"]["name"]: s for s in kube.get("services", NS)}
     outputs = project.outputs("dev")
+    # Services are named by their app: clients find them at a name known in advance.
     storefront = outputs["storefront_dns_name"].split(".")[0]
+    assert storefront == "storefront"
+    assert outputs["cart_dns_name"] == f"cart.{NS}.svc.cluster.local"
+    assert {"checkout", "checkout-stable", "checkout-canary"} <= set(services)
     assert services[storefront]["spec"]["type"] == "NodePort"
     assert services[storefront]["spec"]["ports"][0]["nodePort"] == 30080
     assert services["orders-db"]["spec"] == {
@@ -114,6 +118,20 @@ def test_every_built_manifest_is_accepted_by_the_api_server(kube: Kube) -> None:
                 continue  # built for a 'baseline' namespace; checked below
             kube.dry_run([named], "dry-run")
     kube.run("delete", "namespace", "dry-run", "--wait=false")
+
+
+def test_verbatim_autonaming_from_the_stack_config_fixes_every_name(
+    project: Project, kube: Kube
+) -> None:
+    # The program reads pulumi:autonaming as the CLI passes it: Deployments lose their
+    # random suffix, Services keep the name they already had.
+    project.set_config("dev", "pulumi:autonaming.mode", "verbatim")
+    project.up("dev")
+    outputs = project.outputs("dev")
+    assert outputs["storefront_deployment"] == "storefront"
+    assert outputs["cart_dns_name"] == f"cart.{NS}.svc.cluster.local"
+    deployments = {d["metadata"]["name"] for d in kube.get("deployments", NS)}
+    assert {"storefront", "cart", "checkout-stable", "checkout-canary"} == deployments
 
 
 def test_destroy_leaves_nothing_behind(project: Project, kube: Kube) -> None:
