@@ -8,7 +8,7 @@ BERTH_ROOT="$(cd "$BERTH_TOOLCHAIN_SRC/.." && pwd)"
 
 # Every tool the build produces, and what each one puts in the cache directory: a bare
 # name is an executable in bin/, a path with a slash is a file under the directory itself.
-BERTH_TOOLS="etcd kwok pulumi pulumi-language-python pulumi-resource-kubernetes kubernetes kube-node containerd gateway-api"
+BERTH_TOOLS="etcd kwok pulumi pulumi-language-python pulumi-resource-kubernetes kubernetes kube-node containerd gateway-api coredns"
 berth_tool_outputs() {
   case "$1" in
     etcd) echo "etcd etcdctl" ;;
