@@ -174,7 +174,7 @@ class CanaryService(pulumi.ComponentResource):
         self.network_peer = AppPeer(
             selector=plan.identity.selector(),
             namespace=args.namespace,
-            ports=ports_of(args.container),
+            ports=ports_of(args.container, args.sidecars),
             from_component=True,
         )
 

@@ -182,7 +182,7 @@ class WebApp(pulumi.ComponentResource):
         return AppPeer(
             selector=self._plan.identity.selector(),
             namespace=args.namespace,
-            ports=ports_of(args.container),
+            ports=ports_of(args.container, args.sidecars),
             from_component=True,
         )
 

@@ -408,3 +408,23 @@ def test_any_policy_builds_schema_valid_or_is_a_spec_error(
     manifest = build_webapp("shop", args).network_policy
     assert manifest is not None
     validate_manifest({**manifest, "metadata": {"name": "shop-1", **manifest["metadata"]}})
+
+
+def test_a_sidecar_proxys_port_is_let_in_by_default_beside_the_apps() -> None:
+    # A TLS-terminating sidecar is what the Service targets: blocking it would block the app.
+    proxy = Container(name="tls", image="proxy:1.0", ports=[ContainerPort(port=8443, name="https")])
+    front = AppPeer(selector={"app.kubernetes.io/name": "front"})
+    built = build_webapp(
+        "shop",
+        WebAppArgs(
+            container=WEB,
+            sidecars=[proxy],
+            namespace="shop",
+            network_policy=NetworkPolicySpec(allow_from=[IngressRule(apps=[front])]),
+        ),
+    ).network_policy
+    assert built is not None
+    assert built["spec"]["ingress"][0]["ports"] == [
+        {"port": "http", "protocol": "TCP"},
+        {"port": "https", "protocol": "TCP"},
+    ]

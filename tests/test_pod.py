@@ -685,3 +685,24 @@ def test_two_autonamed_apps_cannot_create_one_named_account_twice(
         "  name: 'shop-reader' would create a second ServiceAccount 'shop-reader' in 'store': "
         "WebApp 'shop-eu' creates it already (give one of them another name)",
     ]
+
+
+def test_pod_resources_must_hold_the_sidecars_beside_the_app_and_each_init_container() -> None:
+    sidecar = Container(
+        name="proxy", image="proxy:1.0", resources=Resources(cpu_request="300m", cpu_limit="2")
+    )
+    init = Container(name="seed", image="seed:1.0", resources=Resources(cpu_request="900m"))
+    assert problems(
+        lambda: WebAppArgs(
+            container=WEB.evolve(resources=Resources(cpu_request="500m")),
+            sidecars=[sidecar],
+            init_containers=[init],
+            pod=PodSpec(resources=PodResources(cpu_request="1", cpu_limit="1")),
+        )
+    ) == [
+        "pod.resources.cpu_request: '1' must be at least the cpu_request the containers need "
+        "together ('1.2': the app and sidecars side by side, or an init container beside the "
+        "sidecars)",
+        "sidecars[0].resources.cpu_limit: '2' must be less than or equal to "
+        "pod.resources.cpu_limit ('1')",
+    ]

@@ -201,18 +201,27 @@ class CanaryServiceArgs(AppArgs):
             return self.container
         return self.canary.apply_to(self.container)
 
-    @rule("network_policy", "container", "namespace")
+    @rule("network_policy", "container", "sidecars", "namespace")
     def _network_policy(self) -> Iterator[Problem]:
         if self.network_policy is not None:
-            yield from network_policy_rules(self.network_policy, self.container, self.namespace)
+            yield from network_policy_rules(
+                self.network_policy, self.container, self.namespace, self.sidecars
+            )
 
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:
         return service_annotation_rules(self.annotations, self.service)
 
-    @rule("pod", "container", "deployment", "annotations")
+    @rule("pod", "container", "sidecars", "init_containers", "deployment", "annotations")
     def _pod(self) -> Iterator[Problem]:
-        return pod_rules(self.pod, self.container, self.deployment, self.annotations)
+        return pod_rules(
+            self.pod,
+            self.container,
+            self.deployment,
+            self.annotations,
+            sidecars=self.sidecars,
+            init=self.init_containers,
+        )
 
     @rule("deployment")
     def _deployment(self) -> Iterator[Problem]:

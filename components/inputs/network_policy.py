@@ -72,11 +72,13 @@ class PolicyPort(Spec):
         return self.port <= port.port <= (self.end_port or self.port)
 
 
-def ports_of(container: Container) -> tuple[PolicyPort, ...]:
-    """The ports a container's pods receive on, as policy ports (by name where named)."""
+def ports_of(container: Container, sidecars: Sequence[Container] = ()) -> tuple[PolicyPort, ...]:
+    """The ports the app's pods receive on (the app container's and its sidecars': a
+    sidecar proxy may be what a Service targets), as policy ports (by name where named)."""
     return tuple(
         PolicyPort(port=p.name if p.name is not None else p.port, protocol=p.protocol)
-        for p in container.ports
+        for c in (container, *sidecars)
+        for p in c.ports
     )
 
 
@@ -369,10 +371,13 @@ class NetworkPolicySpec(Spec):
 
 
 def network_policy_rules(
-    policy: NetworkPolicySpec, container: Container, namespace: str | None
+    policy: NetworkPolicySpec,
+    container: Container,
+    namespace: str | None,
+    sidecars: Sequence[Container] = (),
 ) -> Iterator[Problem]:
-    """Rules between a policy and the app it is for (its container's ports, its namespace)."""
-    exposed = container.ports
+    """Rules between a policy and the app it is for (its containers' ports, its namespace)."""
+    exposed = [p for c in (container, *sidecars) for p in c.ports]
     shown = ", ".join(f"{p.name or p.port}/{p.protocol}" for p in exposed) or "none"
     for i, ingress in enumerate(policy.allow_from):
         at = f"network_policy.allow_from[{i}]"

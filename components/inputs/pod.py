@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from components.errors import Problem
@@ -354,8 +355,11 @@ def pod_rules(
     container: Container,
     deployment: DeploymentSpec,
     annotations: Mapping[str, str],
+    *,
+    sidecars: Sequence[Container] = (),
+    init: Sequence[Container] = (),
 ) -> Iterator[Problem]:
-    """Rules between the pod's settings, its container, the Deployment and the app's
+    """Rules between the pod's settings, its containers, the Deployment and the app's
     object ``annotations``."""
     account = pod.service_account
     if account.create and account.annotations and not any(annotation_rules(annotations)):
@@ -371,27 +375,55 @@ def pod_rules(
             "pod.service_account=ServiceAccountSpec(create=False, name=...))",
         )
     if pod.resources is not None:
-        # validatePodResourceConsistency: the containers' requests fit in the pod's, and no
-        # container's limit is above the pod's.
-        own = pod.resources.quantities()
-        res = container.resources
-        for kind, request, limit in (
-            ("cpu", res.cpu_request, res.cpu_limit),
-            ("memory", res.memory_request, res.memory_limit),
-        ):
-            pod_request, pod_limit = own["requests"].get(kind), own["limits"].get(kind)
-            if _more(request, pod_request):
-                yield Problem(
-                    f"pod.resources.{kind}_request",
-                    pod_request,
-                    f"must be at least the container's {kind}_request ({request!r})",
+        yield from _pod_resources_hold(pod.resources.quantities(), container, sidecars, init)
+
+
+def _pod_resources_hold(
+    own: Mapping[str, Mapping[str, str]],
+    container: Container,
+    sidecars: Sequence[Container],
+    init: Sequence[Container],
+) -> Iterator[Problem]:
+    # validatePodResourceConsistency: the containers' aggregate request fits in the pod's
+    # (the app and its sidecars run together, an init container runs beside the sidecars
+    # started before it; the largest of these counts), and no container's limit is above
+    # the pod's.
+    running = [("container", container), *((f"sidecars[{i}]", c) for i, c in enumerate(sidecars))]
+    everyone = [*running, *((f"init_containers[{i}]", c) for i, c in enumerate(init))]
+    for kind in ("cpu", "memory"):
+        pod_request, pod_limit = own["requests"].get(kind), own["limits"].get(kind)
+
+        def request(c: Container, kind: str = kind) -> Decimal:
+            value = getattr(c.resources, f"{kind}_request")
+            return (rules.parse_quantity(value) if value else None) or Decimal(0)
+
+        beside = sum((request(c) for _, c in running), Decimal(0))
+        sidecar_sum = sum((request(c) for c in sidecars), Decimal(0))
+        needed = max([beside, *(sidecar_sum + request(c) for c in init)])
+        high = rules.parse_quantity(pod_request) if pod_request else None
+        if high is not None and needed > high:
+            if len(everyone) == 1:
+                own_request = getattr(container.resources, f"{kind}_request")
+                whose = f"the container's {kind}_request ({own_request!r})"
+            else:
+                whose = (
+                    f"the {kind}_request the containers need together "
+                    f"({_quantity_text(needed)}: the app and sidecars side by side, or an "
+                    "init container beside the sidecars)"
                 )
+            yield Problem(f"pod.resources.{kind}_request", pod_request, f"must be at least {whose}")
+        for path, c in everyone:
+            limit = getattr(c.resources, f"{kind}_limit")
             if _more(limit, pod_limit):
                 yield Problem(
-                    f"container.resources.{kind}_limit",
+                    f"{path}.resources.{kind}_limit",
                     limit,
                     f"must be less than or equal to pod.resources.{kind}_limit ({pod_limit!r})",
                 )
+
+
+def _quantity_text(value: Decimal) -> str:
+    return repr(format(value.normalize(), "f"))
 
 
 def service_account_of(pod: PodSpec, deployment: DeploymentSpec) -> ServiceAccountSpec:

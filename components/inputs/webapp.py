@@ -115,19 +115,28 @@ class WebAppArgs(AppArgs):
             self.container, self.init_containers, self.sidecars, self.deployment
         )
 
-    @rule("pod", "container", "deployment", "annotations")
+    @rule("pod", "container", "sidecars", "init_containers", "deployment", "annotations")
     def _pod(self) -> Iterator[Problem]:
-        return pod_rules(self.pod, self.container, self.deployment, self.annotations)
+        return pod_rules(
+            self.pod,
+            self.container,
+            self.deployment,
+            self.annotations,
+            sidecars=self.sidecars,
+            init=self.init_containers,
+        )
 
     @rule("container", "sidecars", "service")
     def _service_ports(self) -> Iterator[Problem]:
         if self.service is not None:
             yield from service_port_rules(self.service, self.container, self.sidecars)
 
-    @rule("network_policy", "container", "namespace")
+    @rule("network_policy", "container", "sidecars", "namespace")
     def _network_policy(self) -> Iterator[Problem]:
         if self.network_policy is not None:
-            yield from network_policy_rules(self.network_policy, self.container, self.namespace)
+            yield from network_policy_rules(
+                self.network_policy, self.container, self.namespace, self.sidecars
+            )
 
     @rule("annotations", "service")
     def _service_annotations_fit(self) -> Iterator[Problem]:

@@ -429,11 +429,12 @@ def build_canary_network_policy(plan: CanaryPlan) -> Manifest | None:
     if plan.args.network_policy is None:
         return None
     return build_network_policy(
-        metadata=plan.meta(),
+        metadata=plan.meta(kind="NetworkPolicy"),
         policy=plan.args.network_policy,
         selector=plan.identity.selector(),
         container=plan.args.container,
         namespace=plan.args.namespace,
+        sidecars=plan.args.sidecars,
     )
 
 

@@ -75,8 +75,10 @@ def _with_ports(rule: Manifest, ports: Sequence[PolicyPort]) -> Manifest:
     return rule
 
 
-def _ingress(rule: IngressRule, container: Container, namespace: str | None) -> Manifest:
-    ports = ports_of(container) if rule.policy_ports is None else rule.policy_ports
+def _ingress(
+    rule: IngressRule, container: Container, sidecars: Sequence[Container], namespace: str | None
+) -> Manifest:
+    ports = ports_of(container, sidecars) if rule.policy_ports is None else rule.policy_ports
     peers = _peers(rule.app_peers, rule.namespace_peers, rule.cidr_peers, namespace)
     return _with_ports({"from": peers}, ports)
 
@@ -134,12 +136,14 @@ def build_network_policy(
     selector: dict[str, str],
     container: Container,
     namespace: str | None,
+    sidecars: Sequence[Container] = (),
 ) -> Manifest:
-    """The app's NetworkPolicy: its pods (``selector``) accept and send only what is listed."""
+    """The app's NetworkPolicy: its pods (``selector``) accept and send only what is listed
+    (by default on the ports of the app container and its sidecars)."""
     spec: Manifest = {
         "podSelector": {"matchLabels": dict(selector)},
         "policyTypes": ["Ingress", "Egress"] if policy.restrict_egress else ["Ingress"],
-        "ingress": [_ingress(rule, container, namespace) for rule in policy.allow_from],
+        "ingress": [_ingress(rule, container, sidecars, namespace) for rule in policy.allow_from],
     }
     if policy.restrict_egress:
         egress = [_egress(rule, namespace) for rule in policy.allow_to]

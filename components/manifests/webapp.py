@@ -230,6 +230,7 @@ def build_webapp_network_policy(plan: WebAppPlan) -> Manifest | None:
         selector=plan.identity.selector(),
         container=plan.args.container,
         namespace=plan.args.namespace,
+        sidecars=plan.args.sidecars,
     )
 
 
