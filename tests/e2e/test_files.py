@@ -11,7 +11,7 @@ import pytest
 
 from components.manifests.webapp import build_webapp
 from tests.catalogue import CATALOGUE
-from tests.e2e.tools import Kube, Project, wait_for
+from tests.e2e.tools import Kube, Project, pod_of, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +32,7 @@ def test_a_pod_with_every_kind_of_volume_and_files_is_admitted_under_restricted(
 ) -> None:
     objects = build_webapp("files", CATALOGUE["volumes-and-files"])
     template = objects.deployment["spec"]["template"]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "volumes"}, **template}
-    pod["metadata"] = {"name": "volumes"}
+    pod = pod_of(template, "volumes")
     assert objects.files is not None
     kube.dry_run([objects.files, pod], restricted)
 

@@ -33,7 +33,7 @@ from components.manifests.canary import build_canary
 from components.manifests.namespace import build_namespace_objects
 from components.manifests.patches import merge
 from components.manifests.webapp import build_webapp
-from tests.e2e.tools import Kube
+from tests.e2e.tools import Kube, pod_of
 
 pytestmark = pytest.mark.e2e
 
@@ -121,7 +121,7 @@ def test_the_pod_a_refused_patch_would_make_is_refused_by_the_namespace_too(
     kube: Kube, namespace: str
 ) -> None:
     template = build_webapp("web", WebAppArgs(container=WEB)).deployment["spec"]["template"]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": template["spec"]}
+    pod = pod_of(template, "web")
     kube.dry_run([pod], namespace)  # Berth's own pod is admitted
     patched = merge(pod, {"spec": {"hostNetwork": True}})
     command = ["kubectl", f"--kubeconfig={kube.kubeconfig}", "apply", "--dry-run=server"]

@@ -15,7 +15,7 @@ import pytest
 
 from components.manifests.webapp import build_webapp
 from tests.catalogue import CATALOGUE
-from tests.e2e.tools import Kube
+from tests.e2e.tools import Kube, pod_of
 
 pytestmark = pytest.mark.e2e
 
@@ -31,13 +31,7 @@ def restricted(kube: Kube) -> Iterator[str]:
 
 
 def pod(example: str, name: str) -> dict[str, Any]:
-    template = build_webapp("web", CATALOGUE[example]).deployment["spec"]["template"]
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "labels": template["metadata"]["labels"]},
-        "spec": template["spec"],
-    }
+    return pod_of(build_webapp("web", CATALOGUE[example]).deployment["spec"]["template"], name)
 
 
 def refusal(kube: Kube, manifest: dict[str, Any], namespace: str) -> str:

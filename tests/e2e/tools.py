@@ -129,6 +129,20 @@ class Kube:
         return self.run("apply", "--dry-run=server", "-n", namespace, "-f", "-", input=docs)
 
 
+def pod_of(template: dict[str, Any], name: str) -> dict[str, Any]:
+    """A Pod from a Deployment's template for a server-side dry run: admission (Pod Security,
+    ServiceAccount) runs on Pods only. The pod runs as the namespace's default account: the
+    one Berth creates for the app is not there in a dry run."""
+    spec = {k: v for k, v in template["spec"].items() if k != "serviceAccountName"}
+    labels = template.get("metadata", {}).get("labels", {})
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": spec,
+    }
+
+
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, every: float = 1) -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
