@@ -92,10 +92,21 @@ def gateway(kube: Kube, tool_env: dict[str, str]) -> Iterator[None]:
         "crd/gatewayclasses.gateway.networking.k8s.io",
         "crd/httproutes.gateway.networking.k8s.io",
     )
-    objects = yaml.safe_dump_all(platform_gateway())
-    kube.run("apply", "--server-side", "-f", "-", input=objects)
+    # A cluster that runs its own Gateway of this name keeps it: only what is missing is
+    # created here, and only that is deleted afterwards.
+    missing = [
+        manifest
+        for manifest in platform_gateway()
+        if not kube.run(
+            "get", "-f", "-", "--ignore-not-found", "-o", "name", input=yaml.safe_dump(manifest)
+        ).strip()
+    ]
+    created = yaml.safe_dump_all(missing)
+    if missing:
+        kube.run("create", "-f", "-", input=created)
     yield
-    kube.run("delete", "--wait=false", "--ignore-not-found", "-f", "-", input=objects)
+    if missing:
+        kube.run("delete", "--wait=false", "--ignore-not-found", "-f", "-", input=created)
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +128,16 @@ def ready(pod: dict[str, Any]) -> bool:
     return conditions.get("Ready") == "True"
 
 
+def privileged_pod() -> dict[str, Any]:
+    container = {"name": "app", "image": "registry.example.com/x:1.0.0"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "privileged", "namespace": NS},
+        "spec": {"hostNetwork": True, "containers": [container]},
+    }
+
+
 def load_balancer_ips(kube: Kube, service: str) -> list[str]:
     status = kube.get_one("service", NS, service)["status"]
     return [i.get("ip") for i in status.get("loadBalancer", {}).get("ingress", [])]
@@ -126,7 +147,18 @@ def check_deployed(kube: Kube, shop: Project) -> None:
     namespace = json.loads(kube.run("get", "namespace", NS, "-o", "json"))
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
-    # Every Deployment's pods were admitted (under restricted) and are Ready.
+    # The namespace enforces restricted: a pod that breaks it is refused there...
+    refused = subprocess.run(
+        ["kubectl", f"--kubeconfig={kube.kubeconfig}", "apply", "--dry-run=server", "-f", "-"],
+        input=yaml.safe_dump(privileged_pod()),
+        env=kube.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert 'violates PodSecurity "restricted:latest"' in refused.stderr
+    # ...and every Deployment's pods were admitted and are Ready.
     deployments = kube.get("deployments", NS)
     assert {d["metadata"]["labels"]["app.kubernetes.io/name"] for d in deployments} == APPS
     for deployment in deployments:
