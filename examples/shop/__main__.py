@@ -50,6 +50,7 @@ from components import (
     ServiceSpec,
     WebApp,
     WebAppArgs,
+    labels,
 )
 from components.cluster import cluster_provider
 from components.inputs.container import EnvValue
@@ -85,7 +86,7 @@ def app_container(
 
 def called_by(*apps: str) -> IngressRule:
     """Pods of these apps (in this namespace) may call this one on its own ports."""
-    return IngressRule(apps=[AppPeer(selector={"app.kubernetes.io/name": a}) for a in apps])
+    return IngressRule(apps=[AppPeer(selector={labels.NAME: a}) for a in apps])
 
 
 # Created first, so that nothing lands in a namespace without Pod Security `restricted`;
@@ -276,7 +277,7 @@ payments = WebApp(
         network_policy=NetworkPolicySpec(
             allow_from=[
                 IngressRule(
-                    apps=[AppPeer(selector={"app.kubernetes.io/name": "checkout"})],
+                    apps=[AppPeer(selector={labels.NAME: "checkout"})],
                     ports=[PolicyPort(port="http")],
                 ),
                 IngressRule(cidrs=["0.0.0.0/0"], ports=[PolicyPort(port="webhooks")]),
@@ -342,10 +343,7 @@ web = WebApp(
         ),
         network_policy=NetworkPolicySpec(
             allow_from=[IngressRule(namespaces=[config.require("gatewayNamespace")])],
-            allow_to=[
-                EgressRule(apps=[catalog, search, recommendations, cart]),
-                EgressRule(apps=[checkout]),
-            ],
+            allow_to=[EgressRule(apps=[catalog, search, recommendations, cart, checkout])],
         ),
     ),
     opts=opts,
