@@ -29,6 +29,7 @@ lint: $(STAMP) ## ruff
 typecheck: $(STAMP) ## mypy --strict (the example project separately: it has its own __main__)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy examples/consumer/__main__.py
+	$(VENV)/bin/mypy examples/shop/__main__.py examples/shop/count_lines.py
 
 test: $(STAMP) ## install everything and run the unit suite, lint and type checks
 	$(VENV)/bin/pytest -q
