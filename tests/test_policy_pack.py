@@ -54,6 +54,7 @@ def good_deployment() -> dict[str, Any]:
                             "image": "registry.example.com/web:1.2.3",
                             "ports": [{"containerPort": 8080, "name": "http"}],
                             "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}},
+                            "lifecycle": {"preStop": {"sleep": {"seconds": 5}}},
                             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
                             "securityContext": {
                                 "allowPrivilegeEscalation": False,
@@ -493,9 +494,12 @@ def test_a_bad_raw_program_breaks_every_mandatory_policy_each_named(
         "Service raw/node: spec.type: 'NodePort' is NodePort, which opens a port on every node: "
         "use ClusterIP behind an Ingress or Gateway, or allow it in the pack's config"
     ]
-    assert [v.policy for v in result.violations if v.level == "advisory"] == [
-        "berth-zero-downtime-rollout"
-    ] * 2
+    assert sorted(v.policy for v in result.violations if v.level == "advisory") == [
+        "berth-graceful-termination",
+        "berth-graceful-termination",
+        "berth-zero-downtime-rollout",
+        "berth-zero-downtime-rollout",
+    ]
 
 
 def test_pack_config_sets_levels_disables_policies_and_allows_named_objects(
@@ -648,3 +652,23 @@ def test_the_example_consumer_app_passes_the_pack_at_its_strictest(preview: bool
         assert harness.registry.of_type("kubernetes:apps/v1:Deployment")
         result = evaluate(harness.registry, {"all": "mandatory"})
         assert [v.message for v in result.violations] == []
+
+
+def test_a_serving_container_without_a_pre_stop_hook_is_advised_to_have_one() -> None:
+    deployment = good_deployment()
+    app = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert pr.graceful_termination(deployment) == []
+    del app["lifecycle"]
+    [problem] = pr.graceful_termination(deployment)
+    assert problem.path == "spec.template.spec.containers[0].lifecycle.preStop"
+    assert "a 'sleep' of 5 s, Berth's default" in str(problem)
+    del app["ports"]
+    assert pr.graceful_termination(deployment) == []  # serves nothing a Service routes to
+
+
+def test_berths_default_pod_keeps_serving_while_it_terminates() -> None:
+    from components import Container, ContainerPort, WebAppArgs
+    from components.manifests.webapp import build_webapp
+
+    args = WebAppArgs(container=Container(image="shop:1.0", ports=[ContainerPort(port=8080)]))
+    assert pr.graceful_termination(build_webapp("shop", args).deployment) == []

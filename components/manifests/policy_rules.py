@@ -761,6 +761,40 @@ def zero_downtime_rollout(manifest: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
+def graceful_termination(manifest: Mapping[str, Any]) -> list[Problem]:
+    """Every container of a long-running workload that serves ports has a preStop hook:
+    a terminating pod leaves the Service's endpoints at once, but kube-proxy, ingress
+    controllers and load balancers stop sending to it a moment later, and requests in that
+    moment fail unless the pod keeps serving (Berth's default: a 5 s ``sleep``)."""
+    if manifest.get("kind") in ("Job", "CronJob"):
+        return []
+    template = pod_template(manifest)
+    if template is None:
+        return []
+    path, tpl = template
+    spec = _map(tpl.get("spec"))
+    out: list[Problem] = []
+    for i, c in enumerate(_list(spec.get("containers"))):
+        # Sidecars are stopped only after the app containers have exited: the app's hook
+        # covers them.
+        if not _list(_map(c).get("ports")):
+            continue
+        hook = _get(c, "lifecycle", "preStop")
+        if is_unknown(hook):
+            out.append(_skip(f"{path}.spec.containers[{i}].lifecycle.preStop", "must be set"))
+        elif hook is None:
+            out.append(
+                Problem(
+                    f"{path}.spec.containers[{i}].lifecycle.preStop",
+                    None,
+                    "must be set on a container that serves ports (e.g. a 'sleep' of "
+                    f"{defaults.PRE_STOP_SLEEP_SECONDS} s, Berth's default), or requests sent "
+                    "while the endpoints change fail during every rollout",
+                )
+            )
+    return out
+
+
 @attrs.frozen
 class ResourceRule:
     """One resource policy: its name, what it says, which kinds it looks at, its default level."""
@@ -861,6 +895,13 @@ RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
         ("Deployment",),
         "advisory",
         zero_downtime_rollout,
+    ),
+    ResourceRule(
+        "berth-graceful-termination",
+        "Containers that serve ports keep serving briefly after termination starts (preStop).",
+        WORKLOAD_KINDS,
+        "advisory",
+        graceful_termination,
     ),
 )
 
