@@ -15,7 +15,7 @@ import time
 import urllib.error
 from pathlib import Path
 
-from cluster import controlplane, kwok
+from cluster import controlplane, kubelet, kwok, realnode
 from cluster.common import T0, ClusterError, say, timed
 from cluster.kubeapi import Api, free_ports
 from cluster.layout import CLUSTER_NAME, Layout
@@ -47,7 +47,7 @@ SERVER_RE = re.compile(r"https://127\.0\.0\.1:(\d{1,5})/?")
 
 
 def supervisor(layout: Layout) -> Supervisor:
-    return Supervisor(layout, [*controlplane.BINARIES, *kwok.BINARIES])
+    return Supervisor(layout, [*controlplane.BINARIES, *kwok.BINARIES, *realnode.BINARIES])
 
 
 def api_port(layout: Layout) -> int:
@@ -106,6 +106,7 @@ def cmd_up(layout: Layout, args: argparse.Namespace) -> int:
     except BaseException:
         say("start failed; stopping what was started")
         try:
+            realnode.teardown(sup, layout, quiet=True)
             sup.stop_all(quiet=True)
         except ClusterError as e:
             say(str(e))
@@ -137,6 +138,7 @@ def _up(layout: Layout, sup: Supervisor, bindir: Path) -> int:
         lambda: api.call("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200,
         60,
     )
+    start_real_node(layout, sup, bindir, api, ports)
 
     write_private(layout.kubeconfig, kubeconfig_text(layout.pki, ports["apiserver"], "admin"))
     say(f"cluster up in {time.monotonic() - T0:.1f}s: https://127.0.0.1:{ports['apiserver']}")
@@ -144,9 +146,38 @@ def _up(layout: Layout, sup: Supervisor, bindir: Path) -> int:
     return 0
 
 
+def start_real_node(
+    layout: Layout, sup: Supervisor, bindir: Path, api: Api, ports: dict[str, int]
+) -> None:
+    how = realnode.mode()
+    status = layout.cluster / "real-node.json"
+    if how == "off":
+        say("real node: off (BERTH_REAL_NODE=0); kwok nodes only")
+        write_private(status, json.dumps({"off": "BERTH_REAL_NODE=0"}) + "\n")
+        return
+    missing = realnode.missing_prerequisites(bindir)
+    if missing:
+        why = "this machine lacks " + "; ".join(missing)
+        if how == "required":
+            raise ClusterError(f"BERTH_REAL_NODE=1 but {why}")
+        say(f"real node: NOT started, {why}. kwok nodes only (BERTH_REAL_NODE=0 silences this)")
+        write_private(status, json.dumps({"off": why}) + "\n")
+        return
+    with timed("real node"):
+        facts = realnode.up(sup, layout, bindir, api, ports)
+    gw = facts["gateway"]
+    say(
+        f"real node {facts['node']} Ready at {facts['node_ip']} (taint {kubelet.LABEL}"
+        "=true:NoSchedule); gateway "
+        + (f"{gw['namespace']}/{gw['name']} on http://127.0.0.1:{gw['port']}" if gw else "off")
+    )
+
+
 def cmd_down(layout: Layout, args: argparse.Namespace) -> int:
     quiet = bool(getattr(args, "quiet", False))
-    supervisor(layout).stop_all(quiet=quiet)
+    sup = supervisor(layout)
+    realnode.teardown(sup, layout, quiet=quiet)
+    sup.stop_all(quiet=quiet)
     if layout.cluster.exists():
         shutil.rmtree(layout.cluster)
     kc = layout.kubeconfig
@@ -175,6 +206,21 @@ def cmd_status(layout: Layout, args: argparse.Namespace) -> int:
             )
             zone = n["metadata"]["labels"].get("topology.kubernetes.io/zone", "")
             print(f"  node {n['metadata']['name']:<16} zone {zone:<8} Ready={ready}")
+        try:
+            facts = json.loads((layout.cluster / "real-node.json").read_text())
+        except (OSError, ValueError):
+            facts = {}
+        if "off" in facts:
+            print(f"real node: off ({facts['off']})")
+        elif facts:
+            gw = facts["gateway"]
+            where = (
+                f"{gw['namespace']}/{gw['name']} on http://127.0.0.1:{gw['port']}" if gw else "off"
+            )
+            print(
+                f"real node: {facts['node']} {facts['node_ip']}, pods {facts['pod_subnet']}, "
+                f"gateway {where}"
+            )
         print(f"kubeconfig: {layout.kubeconfig}")
     return 0 if up else 3
 
