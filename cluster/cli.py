@@ -97,8 +97,11 @@ def cmd_up(layout: Layout, args: argparse.Namespace) -> int:
         raise ClusterError("openssl is needed to make the cluster's certificates")
     if realnode.mode() == "required" and (lacking := realnode.missing_prerequisites(bindir)):
         raise ClusterError("BERTH_REAL_NODE=1 but this machine lacks " + "; ".join(lacking))
+    taken = None
     if realnode.mode() != "off" and not realnode.missing_prerequisites(bindir):
-        wait_for_claim(layout)
+        taken = wait_for_claim(layout)
+        if taken and realnode.mode() == "required":
+            raise ClusterError(f"BERTH_REAL_NODE=1 but {taken}")
 
     for d in (layout.cluster, layout.pki, layout.logs, layout.cluster / "etcd"):
         d.mkdir(parents=True, exist_ok=True)
@@ -106,7 +109,7 @@ def cmd_up(layout: Layout, args: argparse.Namespace) -> int:
     sup = supervisor(layout)
     sup.save([])
     try:
-        return _up(layout, sup, bindir)
+        return _up(layout, sup, bindir, taken)
     except BaseException:
         say("start failed; stopping what was started")
         try:
@@ -117,7 +120,7 @@ def cmd_up(layout: Layout, args: argparse.Namespace) -> int:
         raise
 
 
-def _up(layout: Layout, sup: Supervisor, bindir: Path) -> int:
+def _up(layout: Layout, sup: Supervisor, bindir: Path, taken: str | None) -> int:
     ports = dict(
         zip(controlplane.PORT_NAMES, free_ports(len(controlplane.PORT_NAMES)), strict=True)
     )
@@ -142,7 +145,7 @@ def _up(layout: Layout, sup: Supervisor, bindir: Path) -> int:
         lambda: api.call("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200,
         60,
     )
-    start_real_node(layout, sup, bindir, api, ports)
+    start_real_node(layout, sup, bindir, api, ports, taken=taken)
 
     write_private(layout.kubeconfig, kubeconfig_text(layout.pki, ports["apiserver"], "admin"))
     say(f"cluster up in {time.monotonic() - T0:.1f}s: https://127.0.0.1:{ports['apiserver']}")
@@ -150,18 +153,19 @@ def _up(layout: Layout, sup: Supervisor, bindir: Path) -> int:
     return 0
 
 
-def wait_for_claim(layout: Layout) -> None:
-    """Only one real node per machine: wait up to BERTH_REAL_NODE_WAIT seconds (default 0)
-    for another cluster's to go away, e.g. end-to-end runs of several checkouts."""
+def wait_for_claim(layout: Layout) -> str | None:
+    """Only one real node per machine (kube-proxy's chains are the machine's). Wait up to
+    BERTH_REAL_NODE_WAIT seconds (default 0) for another cluster's to go away; None when
+    this cluster may run one, else why not."""
     deadline = time.monotonic() + float(os.environ.get("BERTH_REAL_NODE_WAIT") or 0)
     told = False
     while True:
         try:
             realnode.check_claim(layout)
-            return
+            return None
         except ClusterError as e:
             if time.monotonic() >= deadline:
-                raise
+                return str(e)
             if not told:
                 say(f"waiting (BERTH_REAL_NODE_WAIT) for the machine's real node: {e}")
                 told = True
@@ -169,13 +173,23 @@ def wait_for_claim(layout: Layout) -> None:
 
 
 def start_real_node(
-    layout: Layout, sup: Supervisor, bindir: Path, api: Api, ports: dict[str, int]
+    layout: Layout,
+    sup: Supervisor,
+    bindir: Path,
+    api: Api,
+    ports: dict[str, int],
+    *,
+    taken: str | None,
 ) -> None:
     how = realnode.mode()
     status = layout.cluster / "real-node.json"
     if how == "off":
         say("real node: off (BERTH_REAL_NODE=0); kwok nodes only")
         write_private(status, json.dumps({"off": "BERTH_REAL_NODE=0"}) + "\n")
+        return
+    if taken:
+        say(f"real node: NOT started: {taken}. kwok nodes only")
+        write_private(status, json.dumps({"off": taken}) + "\n")
         return
     missing = realnode.missing_prerequisites(bindir)
     if missing:
