@@ -51,6 +51,7 @@ KUBELET_PORT = 10250  # on the node's own address, which is unique to this clust
 HOST_TOOLS = ["runc", "iptables", "ip6tables", "ip", "nft"]
 CLAIM_DIR = Path("/run/berth")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+SHIM_SOCKETS = Path("/run/containerd/s")
 
 
 def mode(environ: Mapping[str, str] = os.environ) -> str:
@@ -598,6 +599,7 @@ def teardown(sup: Supervisor, layout: Layout, quiet: bool = False) -> None:
         for shim in sup.strays(set()):
             if shim["name"] == "containerd-shim-runc-v2":
                 kill_record(shim)
+        remove_shim_sockets(node.ctr_paths)
         left = unmount_all(layout.cluster)
         if left:
             say("still mounted: " + ", ".join(left))
@@ -626,6 +628,23 @@ def teardown(sup: Supervisor, layout: Layout, quiet: bool = False) -> None:
     node.record_file.unlink(missing_ok=True)
     if not quiet:
         say(f"real node removed in {time.monotonic() - t:.1f}s")
+
+
+def remove_shim_sockets(paths: containerd.Paths) -> None:
+    """containerd's shims listen in the machine's /run/containerd/s (the path is built in,
+    whatever containerd's state dir), and a killed shim leaves its socket: each task's
+    bundle names its own in `address`."""
+    tasks = paths.state / "io.containerd.runtime.v2.task"
+    for address in tasks.glob("*/*/address"):
+        try:
+            sock = Path(address.read_text().strip().removeprefix("unix://"))
+        except OSError:
+            continue
+        if sock.parent == SHIM_SOCKETS:
+            sock.unlink(missing_ok=True)
+    for d in (SHIM_SOCKETS, SHIM_SOCKETS.parent):
+        with suppress(OSError):
+            d.rmdir()  # only when empty: nothing else of the machine's uses it
 
 
 def kill_record(rec: Record) -> None:

@@ -171,3 +171,21 @@ def test_real_node_mode_is_on_unless_turned_off_and_required_when_asked() -> Non
 
 def test_mount_points_with_spaces_are_read_back_from_mountinfo() -> None:
     assert realnode.unescape("/a\\040b/c") == "/a b/c"
+
+
+def test_shim_sockets_named_by_our_tasks_are_removed_and_no_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sockets = tmp_path / "run" / "containerd" / "s"
+    sockets.mkdir(parents=True)
+    monkeypatch.setattr(realnode, "SHIM_SOCKETS", sockets)
+    ours, theirs = sockets / "aaa", sockets / "bbb"
+    ours.touch()
+    theirs.touch()
+    paths = containerd.Paths(tmp_path / "containerd")
+    bundle = paths.state / "io.containerd.runtime.v2.task" / "k8s.io" / "abc123"
+    bundle.mkdir(parents=True)
+    (bundle / "address").write_text(f"unix://{ours}")
+    realnode.remove_shim_sockets(paths)
+    assert not ours.exists()
+    assert theirs.exists()
