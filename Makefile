@@ -55,10 +55,16 @@ KUBECONFIG_PATH ?=
 PULUMI_CWD ?= $(CURDIR)
 BERTH_STACK = KUBECONFIG_PATH="$(KUBECONFIG_PATH)" PULUMI_CWD="$(PULUMI_CWD)" toolchain/stack.sh
 
-.PHONY: toolchain test-toolchain cluster cluster-down cluster-status preview up destroy move
+.PHONY: toolchain test-toolchain test-images images cluster cluster-down cluster-status preview up destroy move
 
 toolchain: ## build the pinned toolchain (pulumi, provider, kube-*, etcd, kwok) into the user cache
 	toolchain/build.sh
+
+test-images: ## Go tests of the real node's test images (toolchain/images: echo server, pause)
+	cd toolchain/images && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" go test -count=1 ./...
+
+images: ## build the real node's test images as OCI archives into .berth/images (toolchain/images/build.sh)
+	toolchain/images/build.sh .berth/images
 
 test-toolchain: ## Go tests of Berth's Python language host (RunPlugin for policy packs, plugin venvs)
 	cd toolchain/modules/pulumi-language-python && GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" go test -count=1 ./...

@@ -6,6 +6,7 @@ so a cluster started with `make cluster` is left alone.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -37,21 +38,33 @@ def wait_for_exit(pids: list[int], timeout: float) -> list[int]:
 
 @pytest.fixture(scope="session")
 def tool_env() -> dict[str, str]:
-    return toolchain_env()
+    env = toolchain_env()
+    # Only the suite's own cluster may queue for the machine's real node; a second cluster
+    # a test starts (cluster binding) would wait for the suite's own.
+    env.pop("BERTH_REAL_NODE_WAIT", None)
+    return env
 
 
 @pytest.fixture(scope="session")
 def cluster(tool_env: dict[str, str]) -> Iterator[Cluster]:
     state = Path(tempfile.mkdtemp(prefix="berth-e2e-"))
-    local = Cluster(state, tool_env)
+    wait = os.environ.get("BERTH_REAL_NODE_WAIT", "0")
+    local = Cluster(state, {**tool_env, "BERTH_REAL_NODE_WAIT": wait})
     local.up()
     pids = local.pids()
+    node = local.real_node()
     try:
         yield local
     finally:
         local.down()
         left = wait_for_exit(pids, timeout=20)
         assert not left, f"cluster processes left behind: {left}"
+        mounts = [
+            m for m in Path("/proc/self/mountinfo").read_text().splitlines() if str(state) in m
+        ]
+        assert not mounts, f"mounts left behind: {mounts}"
+        if "bridge" in node:
+            assert not Path(f"/sys/class/net/{node['bridge']}").exists(), "bridge left behind"
 
 
 @pytest.fixture(scope="session")

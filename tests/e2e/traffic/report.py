@@ -1,0 +1,131 @@
+"""The traffic report: tests/e2e/results/traffic.md and traffic.json.
+
+Each measurement adds its figures as soon as it has them (so a run cut short still
+leaves what it measured); an entry replaces the previous run's entry of the same key,
+and entries a run did not repeat keep their own date and machine, which the report
+shows. The Markdown is regenerated from the JSON on every write.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+TITLES = {
+    "1": "DNS discovery from inside a pod",
+    "2": "ClusterIP, NodePort and LoadBalancer spread",
+    "3": "Session affinity ClientIP",
+    "4": "externalTrafficPolicy Local vs Cluster",
+    "5": "Label-sliced canary weights",
+    "6": "HTTPRoute weights and cohorts through the Gateway",
+    "7": "Rolling update under steady load",
+    "8": "Failed releases and rollback under load",
+    "9": "Self-healing under load",
+    "10": "Topology-aware routing",
+}
+
+
+def machine() -> dict[str, Any]:
+    """The machine a figure came from."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class Report:
+    def __init__(self, directory: Path = RESULTS, context: Mapping[str, Any] | None = None) -> None:
+        self.directory = directory
+        self.json_path = directory / "traffic.json"
+        self.md_path = directory / "traffic.md"
+        self.context = dict(context or {})
+        self.data: dict[str, Any] = {"entries": {}}
+        if self.json_path.exists():
+            self.data = json.loads(self.json_path.read_text())
+
+    def add(
+        self,
+        key: str,
+        item: str,
+        lines: Sequence[str],
+        figures: Mapping[str, Any] | None = None,
+        outcome: str = "measured",
+    ) -> None:
+        """Record one measurement: ``lines`` for people, ``figures`` for machines.
+
+        ``outcome`` is "measured" (asserted and passed so far), "failed" (an assertion
+        failed on these figures), "reported" (evidence only, nothing asserted) or
+        "not run" (``lines`` say why).
+        """
+        entry = {
+            "item": item,
+            "date": now(),
+            "machine": {**machine(), **self.context},
+            "outcome": outcome,
+            "lines": list(lines),
+            "figures": dict(figures or {}),
+        }
+        self.data["entries"][key] = entry
+        print(f"\n[traffic {item}] {key}: " + "\n  ".join(lines))
+        self.write()
+
+    def write(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.json_path.write_text(json.dumps(self.data, indent=1, sort_keys=True) + "\n")
+        self.md_path.write_text(self.markdown())
+
+    def markdown(self) -> str:
+        entries: dict[str, Any] = self.data["entries"]
+        out = [
+            "# Traffic on the real node: measured figures",
+            "",
+            "Written by the traffic tests (`make e2e-traffic`, also part of `make e2e`; "
+            "tests/e2e/traffic/). Each request opens its own connection; shares are checked "
+            "against exact binomial bounds at 1e-6 false-failure probability per check "
+            "(tests/e2e/traffic/stats.py). Each entry names the run it came from.",
+            "",
+        ]
+        machines = {json.dumps(e["machine"], sort_keys=True) for e in entries.values()}
+        for m in sorted(machines):
+            described = json.loads(m)
+            out.append(
+                "- Machine: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(described.items()) if v not in ("", None))
+            )
+        if machines:
+            out.append("")
+        for item, title in TITLES.items():
+            mine = sorted(
+                ((k, e) for k, e in entries.items() if e["item"] == item), key=lambda kv: kv[0]
+            )
+            out += [f"## {item}. {title}", ""]
+            if not mine:
+                out += ["Not measured yet.", ""]
+                continue
+            for key, entry in mine:
+                out.append(f"**{key}** ({entry['outcome']}, {entry['date']})")
+                out.append("")
+                out += [f"- {line}" for line in entry["lines"]]
+                out.append("")
+        return "\n".join(out)
