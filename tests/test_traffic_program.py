@@ -62,3 +62,24 @@ def test_the_echo_server_gets_its_identity_from_the_downward_api_without_losing_
     assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
     assert env["NODE_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
     assert env["TRACK"] == {"name": "TRACK", "value": "mine"}
+
+
+def test_a_canary_track_can_be_placed_on_another_node(pulumi_harness: PulumiHarness) -> None:
+    elsewhere = {"node_selector": {"kubernetes.io/hostname": "berth-node-b"}, "tolerations": []}
+    placement = {**PLACEMENT, "by_track": {"canary": elsewhere}}
+    opts = pulumi.ResourceOptions(transformations=[place_on_node(placement)])
+    pulumi_harness.run(
+        lambda: CanaryService(
+            "shop", CanaryServiceArgs(container=ECHO, canary_weight=50), opts=opts
+        )
+    )
+    by_track = {
+        d.inputs["spec"]["template"]["metadata"]["labels"]["track"]: d.inputs["spec"]["template"][
+            "spec"
+        ]["nodeSelector"]
+        for d in pulumi_harness.registry.of_type("kubernetes:apps/v1:Deployment")
+    }
+    assert by_track == {
+        "stable": {"berth.dev/real-node": "true"},
+        "canary": {"kubernetes.io/hostname": "berth-node-b"},
+    }

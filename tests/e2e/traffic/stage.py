@@ -65,6 +65,7 @@ class Stage:
         self.node = node
         self.kube = kube
         self.apps: dict[str, Any] = {}
+        self.placement: dict[str, Any] = node.placement()
         project.select(stack)
 
     @classmethod
@@ -79,7 +80,7 @@ class Stage:
         doc = doc or {}
         doc["config"] = {
             "traffic:namespace": self.namespace,
-            "traffic:placement": self.node.placement(),
+            "traffic:placement": self.placement,
             "traffic:apps": copy.deepcopy(dict(apps)),
         }
         path.write_text(yaml.safe_dump(doc))

@@ -2,7 +2,8 @@
 
 Stack config (written by tests/e2e/traffic/deploy.py):
 - ``traffic:namespace``: the namespace (created here, Pod Security ``restricted``)
-- ``traffic:placement``: ``{"node_selector": {...}, "tolerations": [...]}`` for every pod
+- ``traffic:placement``: ``{"node_selector": {...}, "tolerations": [...]}`` for every pod,
+  optionally ``"by_track": {"canary": {...}}`` to place one canary track elsewhere
 - ``traffic:apps``: ``{name: {"kind": "webapp" | "canary" | "database", "args": {...}}}``,
   each ``args`` in the shape of a Berth stack file's component config
 
@@ -77,7 +78,9 @@ def place_on_node(
             raise TypeError("a Deployment spec that is not a plain dict: its pods cannot be placed")
         spec = dict(given)
         template = dict(spec["template"])
-        template["spec"] = placed(template["spec"], placement)
+        track = template.get("metadata", {}).get("labels", {}).get("track")
+        where = placement.get("by_track", {}).get(track, placement)
+        template["spec"] = placed(template["spec"], where)
         spec["template"] = template
         return pulumi.ResourceTransformationResult({**args.props, "spec": spec}, args.opts)
 
