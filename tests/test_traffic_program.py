@@ -7,6 +7,7 @@ import pulumi
 from components import (
     CanaryService,
     CanaryServiceArgs,
+    CanaryTrack,
     Container,
     ContainerPort,
     Security,
@@ -70,7 +71,9 @@ def test_a_canary_track_can_be_placed_on_another_node(pulumi_harness: PulumiHarn
     opts = pulumi.ResourceOptions(transformations=[place_on_node(placement)])
     pulumi_harness.run(
         lambda: CanaryService(
-            "shop", CanaryServiceArgs(container=ECHO, canary_weight=50), opts=opts
+            "shop",
+            CanaryServiceArgs(container=ECHO, canary=CanaryTrack(version="2"), canary_weight=50),
+            opts=opts,
         )
     )
     by_track = {
