@@ -7,7 +7,11 @@
 #
 # usage: toolchain/build.sh [--print-bin | --check | TOOL...]
 #   TOOL is one of: etcd kwok pulumi pulumi-language-python pulumi-resource-kubernetes kubernetes
-#   (default: all, in that order: small first for fast feedback).
+#   kube-node containerd gateway-api coredns traefik (default: all, in that order).
+#   --print-bin    the bin directory (kubelet, containerd, coredns, traefik, ... live there)
+#   --print-share  the share directory (gateway-api/standard-install.yaml, experimental-install.yaml)
+#   Also runs toolchain/node-deps.sh (the real node's Debian packages) unless
+#   BERTH_SKIP_NODE_DEPS=1.
 # env:   BERTH_GO_BUILD_P  go build -p value (default 2)
 #        PULUMI_HOME       where the provider plugin is registered (default <repo>/.berth/pulumi-home)
 set -euo pipefail
@@ -24,11 +28,12 @@ P="${BERTH_GO_BUILD_P:-2}"
 
 case "${1:-}" in
   --print-bin) echo "$(berth_toolchain_dir)/bin"; exit 0 ;;
+  --print-share) echo "$(berth_toolchain_dir)/share"; exit 0 ;;
   --check) # exit 0 iff every tool is already built for the current pins (prints nothing)
     d="$(berth_toolchain_dir)"
     for t in $BERTH_TOOLS; do
       grep -qx "key=$(berth_tool_key "$t")" "$d/stamps/$t" 2>/dev/null || exit 1
-      for o in $(berth_tool_outputs "$t"); do [ -x "$d/bin/$o" ] || exit 1; done
+      for o in $(berth_tool_outputs "$t"); do berth_output_ok "$d" "$o" || exit 1; done
     done
     [ -f "${PULUMI_HOME:-$BERTH_ROOT/.berth/pulumi-home}/.berth-provider-$(basename "$d")" ] || exit 1
     exit 0 ;;
@@ -63,7 +68,15 @@ for t in "${tools[@]}"; do berth_tool_outputs "$t" >/dev/null || die "unknown to
 is_built() {
   local t="$1" o
   grep -qx "key=$(berth_tool_key "$t")" "$DIR/stamps/$t" 2>/dev/null || return 1
-  for o in $(berth_tool_outputs "$t"); do [ -x "$BIN/$o" ] || return 1; done
+  for o in $(berth_tool_outputs "$t"); do berth_output_ok "$DIR" "$o" || return 1; done
+}
+
+# link_output SRCDIR OUTPUT: hard-link (or copy) one output of another cache directory here.
+link_output() {
+  local from to
+  from="$(berth_output_path "$1" "$2")"; to="$(berth_output_path "$DIR" "$2")"
+  mkdir -p "$(dirname "$to")"
+  ln -f "$from" "$to" 2>/dev/null || cp -f "$from" "$to"
 }
 
 # reuse_tool TOOL: take TOOL's binaries from another cache directory whose stamp has the
@@ -75,10 +88,8 @@ reuse_tool() {
     other="${other%/}"
     [ "$other" = "$DIR" ] && continue
     grep -qx "key=$k" "$other/stamps/$t" 2>/dev/null || continue
-    for o in $(berth_tool_outputs "$t"); do [ -x "$other/bin/$o" ] || continue 2; done
-    for o in $(berth_tool_outputs "$t"); do
-      ln -f "$other/bin/$o" "$BIN/$o" 2>/dev/null || cp -f "$other/bin/$o" "$BIN/$o"
-    done
+    for o in $(berth_tool_outputs "$t"); do berth_output_ok "$other" "$o" || continue 2; done
+    for o in $(berth_tool_outputs "$t"); do link_output "$other" "$o"; done
     cp -f "$other/stamps/$t" "$DIR/stamps/$t"
     log "$t: unchanged (key $k), taken from $other"
     return 0
@@ -113,10 +124,8 @@ reuse_legacy() {
     old="$(berth_toolchain_cache_root)/$(legacy_key "$tree/toolchain")"
     [ -d "$old/bin" ] && [ -f "$old/stamps/$t" ] && ! grep -q '^key=' "$old/stamps/$t" || continue
     [ "$(BERTH_TOOLCHAIN_SRC="$tree/toolchain" berth_tool_key "$t")" = "$k" ] || continue
-    for o in $(berth_tool_outputs "$t"); do [ -x "$old/bin/$o" ] || continue 2; done
-    for o in $(berth_tool_outputs "$t"); do
-      ln -f "$old/bin/$o" "$BIN/$o" 2>/dev/null || cp -f "$old/bin/$o" "$BIN/$o"
-    done
+    for o in $(berth_tool_outputs "$t"); do berth_output_ok "$old" "$o" || continue 2; done
+    for o in $(berth_tool_outputs "$t"); do link_output "$old" "$o"; done
     printf 'key=%s\nseconds=0\nfrom=%s (commit %s)\n' "$k" "$old" "$c" >"$DIR/stamps/$t"
     log "$t: unchanged since commit ${c:0:12} (key $k), taken from $old"
     return 0
@@ -159,13 +168,26 @@ copy_tree() { # copy_tree SRC DST: writable copy of a module cache directory
   rm -rf "$2" && mkdir -p "$(dirname "$2")" && cp -r "$1" "$2" && chmod -R u+w "$2"
 }
 
+kube_ldflags() { # -X flags for k8s.io/kubernetes binaries (run inside the kubernetes wrapper module)
+  local minor date vars="" pkg
+  minor="$(echo "$KUBERNETES_VERSION" | cut -d. -f2)"
+  date="$(modtime k8s.io/kubernetes)" || return 1
+  # Without them the binaries report v0.0.0 (and the provider misreads the API server).
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    vars+=" -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    vars+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
+  done
+  echo "$vars"
+}
+
 gobuild() { # gobuild OUTDIR LDFLAGS TAGS PKG...
   local out="$1" ldflags="$2" tags="$3"; shift 3
   go build -p "$P" -trimpath -tags "$tags" -ldflags "$ldflags" -o "$out/" "$@"
 }
 
 build_tool() {
-  local t="$1" m="$BERTH_TOOLCHAIN_SRC/modules/$1" stage="$DIR/work/$1.out"
+  local t="$1" m stage="$DIR/work/$1.out"
+  m="$BERTH_TOOLCHAIN_SRC/modules/$(berth_tool_module "$1")"
   rm -rf "$stage"; mkdir -p "$stage"
   : >"$DIR/logs/$t.log"
   cd "$m"
@@ -216,23 +238,62 @@ build_tool() {
       cd "$m"; rm -rf "$wm" "$src"
       ;;
     kubernetes)
-      local minor patch date vars="" pkg
-      minor="$(echo "$KUBERNETES_VERSION" | cut -d. -f2)"; patch="$(echo "$KUBERNETES_VERSION" | cut -d. -f3)"
-      date="$(modtime k8s.io/kubernetes)" || die "building 'kubernetes': cannot read the release time of k8s.io/kubernetes"
-      for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-        vars+=" -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-        vars+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
-      done
-      : "$patch"
+      local vars; vars="$(kube_ldflags)" || die "building 'kubernetes': cannot read the release time of k8s.io/kubernetes"
       step "$t" "build kube-apiserver, kube-controller-manager, kube-scheduler, kubectl" gobuild "$stage" "-s -w$vars" "" \
         k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
         k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
       ;;
+    kube-node)
+      local vars; vars="$(kube_ldflags)" || die "building 'kube-node': cannot read the release time of k8s.io/kubernetes"
+      step "$t" "build kubelet, kube-proxy" gobuild "$stage" "-s -w$vars" "" \
+        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+      ;;
+    containerd)
+      # containerd's Makefile's static build: no cgo, its default tag urfave_cli_no_docs
+      # plus osusergo netgo static_build; the shim also gets no_grpc (it serves ttrpc only).
+      local cd=github.com/containerd/containerd/v2 cvars
+      cvars="-s -w -X $cd/version.Version=v$CONTAINERD_VERSION -X $cd/version.Package=$cd"
+      step "$t" "build containerd, ctr" gobuild "$stage" "$cvars" "urfave_cli_no_docs osusergo netgo static_build" \
+        "$cd/cmd/containerd" "$cd/cmd/ctr"
+      step "$t" "build containerd-shim-runc-v2" gobuild "$stage" "$cvars" "urfave_cli_no_docs osusergo netgo static_build no_grpc" \
+        "$cd/cmd/containerd-shim-runc-v2"
+      ;;
+    gateway-api)
+      # The release's standard-install.yaml / experimental-install.yaml are made by upstream's
+      # hack/build-install-yaml.sh: every config/crd/<channel>/gateway*.yaml in glob order,
+      # each after a "---". Do the same from the go.sum-verified module zip.
+      local gw ch f out
+      gw="$(moddir "sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION")" || die "building 'gateway-api': module not found"
+      mkdir -p "$stage/share/gateway-api"
+      for ch in standard experimental; do
+        out="$stage/share/gateway-api/$ch-install.yaml"
+        printf '# Gateway API v%s, %s channel: config/crd/%s/gateway*.yaml of sigs.k8s.io/gateway-api@v%s\n' \
+          "$GATEWAY_API_VERSION" "$ch" "$ch" "$GATEWAY_API_VERSION" >"$out"
+        for f in $(cd "$gw/config/crd/$ch" && LC_ALL=C ls gateway*.yaml); do
+          printf -- '---\n#\n# config/crd/%s/%s\n#\n' "$ch" "$f" >>"$out"
+          cat "$gw/config/crd/$ch/$f" >>"$out"
+        done
+        grep -q '^kind: CustomResourceDefinition' "$out" || die "building 'gateway-api': no CRD in $out"
+      done
+      log "$t: $(grep -c '^kind: CustomResourceDefinition' "$stage/share/gateway-api/standard-install.yaml") standard CRDs, $(grep -c '^kind: CustomResourceDefinition' "$stage/share/gateway-api/experimental-install.yaml") experimental"
+      ;;
+    coredns)
+      # plugin.cfg's plugins are already compiled in (core/plugin/zplugin.go is in the module).
+      step "$t" "build coredns" gobuild "$stage" "-s -w" "" github.com/coredns/coredns
+      ;;
+    traefik)
+      local tr=github.com/traefik/traefik/v3 tdate
+      tdate="$(modtime "$tr")" || die "building 'traefik': cannot read its release time"
+      step "$t" "build traefik" gobuild "$stage" \
+        "-s -w -X $tr/pkg/version.Version=v$TRAEFIK_VERSION -X $tr/pkg/version.BuildDate=$tdate" "" \
+        "$tr/cmd/traefik"
+      ;;
   esac
-  local o
+  local o to
   for o in $(berth_tool_outputs "$t"); do
-    [ -x "$stage/$o" ] || die "building '$t': expected output '$o' missing in $stage"
-    mv -f "$stage/$o" "$BIN/$o"
+    [ -s "$stage/$o" ] || die "building '$t': expected output '$o' missing in $stage"
+    to="$(berth_output_path "$DIR" "$o")"; mkdir -p "$(dirname "$to")"
+    mv -f "$stage/$o" "$to"
   done
   rm -rf "$stage"
 }
@@ -253,6 +314,12 @@ register_provider() {
 
 T0=$SECONDS
 log "cache: $DIR (key $KEY)"
+# The real node's Debian packages (quick when installed). Not fatal: a machine that only
+# runs the control plane and kwok nodes (no root, no apt) still gets its toolchain.
+if [ "${BERTH_SKIP_NODE_DEPS:-0}" != 1 ] && ! "$BERTH_TOOLCHAIN_SRC/node-deps.sh"; then
+  log "WARNING: the real node's Debian packages are missing (see above); the real node cannot start." \
+    "Set BERTH_SKIP_NODE_DEPS=1 on a machine that never runs it."
+fi
 built=0
 for t in "${tools[@]}"; do
   if is_built "$t"; then

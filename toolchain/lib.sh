@@ -6,8 +6,9 @@
 BERTH_TOOLCHAIN_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BERTH_ROOT="$(cd "$BERTH_TOOLCHAIN_SRC/.." && pwd)"
 
-# Every tool the build produces, and the executables each one puts in bin/.
-BERTH_TOOLS="etcd kwok pulumi pulumi-language-python pulumi-resource-kubernetes kubernetes"
+# Every tool the build produces, and what each one puts in the cache directory: a bare
+# name is an executable in bin/, a path with a slash is a file under the directory itself.
+BERTH_TOOLS="etcd kwok pulumi pulumi-language-python pulumi-resource-kubernetes kubernetes kube-node containerd gateway-api"
 berth_tool_outputs() {
   case "$1" in
     etcd) echo "etcd etcdctl" ;;
@@ -16,7 +17,38 @@ berth_tool_outputs() {
     pulumi-language-python) echo "pulumi-language-python pulumi-language-python-exec" ;;
     pulumi-resource-kubernetes) echo "pulumi-resource-kubernetes" ;;
     kubernetes) echo "kube-apiserver kube-controller-manager kube-scheduler kubectl" ;;
+    kube-node) echo "kubelet kube-proxy" ;;
+    containerd) echo "containerd ctr containerd-shim-runc-v2" ;;
+    gateway-api) echo "share/gateway-api/standard-install.yaml share/gateway-api/experimental-install.yaml" ;;
+    coredns) echo "coredns" ;;
+    traefik) echo "traefik" ;;
     *) return 1 ;;
+  esac
+}
+
+# berth_tool_module TOOL: the wrapper module under modules/ a tool is built from (kubelet
+# and kube-proxy come from the same k8s.io/kubernetes module as the control plane).
+berth_tool_module() {
+  case "$1" in
+    kube-node) echo kubernetes ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# berth_output_ok DIR OUTPUT: the output (as berth_tool_outputs names it) exists in the
+# cache directory DIR: an executable in DIR/bin, or a non-empty file under DIR.
+berth_output_ok() {
+  case "$2" in
+    */*) [ -s "$1/$2" ] ;;
+    *) [ -x "$1/bin/$2" ] ;;
+  esac
+}
+
+# berth_output_path DIR OUTPUT: where that output lives.
+berth_output_path() {
+  case "$2" in
+    */*) echo "$1/$2" ;;
+    *) echo "$1/bin/$2" ;;
   esac
 }
 
@@ -33,8 +65,11 @@ berth_tool_key() {
     echo "== recipe"
     awk -v arm="    $t)" '$0 == arm {p=1} p {print} p && $0 == "      ;;" {exit}' "$src/build.sh"
     awk '/^gobuild\(\) / {p=1} p {print} p && /^}/ {exit}' "$src/build.sh"
+    case "$t" in
+      kubernetes|kube-node) awk '/^kube_ldflags\(\) / {p=1} p {print} p && /^}/ {exit}' "$src/build.sh" ;;
+    esac
     if [ "$t" = pulumi-resource-kubernetes ]; then echo "== gen-provider-embed.py"; cat "$src/gen-provider-embed.py"; fi
-    (cd "$src/modules/$t" && find . -type f \( -name go.mod -o -name go.sum -o \( -name '*.go' ! -name '*_test.go' \) \) \
+    (cd "$src/modules/$(berth_tool_module "$t")" && find . -type f \( -name go.mod -o -name go.sum -o \( -name '*.go' ! -name '*_test.go' \) \) \
         -print | LC_ALL=C sort | while read -r f; do echo "== $f"; cat "$f"; done)
   } | sha256sum | cut -c1-12
 }

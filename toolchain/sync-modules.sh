@@ -4,7 +4,8 @@
 # go.mod/go.sum files. `make toolchain` never runs this: it builds from the
 # committed go.mod/go.sum with -mod=readonly, so every download is verified.
 #
-# usage: toolchain/sync-modules.sh [etcd|kwok|kubernetes|pulumi|pulumi-resource-kubernetes|pulumi-language-python ...]
+# usage: toolchain/sync-modules.sh [etcd|kwok|kubernetes|pulumi|pulumi-resource-kubernetes|pulumi-language-python|
+#                                   containerd|coredns|traefik|gateway-api ...]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -75,6 +76,8 @@ sync_kubernetes() {
           "k8s.io/kubernetes/cmd/kube-controller-manager@v$KUBERNETES_VERSION" \
           "k8s.io/kubernetes/cmd/kube-scheduler@v$KUBERNETES_VERSION" \
           "k8s.io/kubernetes/cmd/kubectl@v$KUBERNETES_VERSION" \
+          "k8s.io/kubernetes/cmd/kubelet@v$KUBERNETES_VERSION" \
+          "k8s.io/kubernetes/cmd/kube-proxy@v$KUBERNETES_VERSION" \
      && go mod edit -go="${GO_MIN_VERSION%.*}.0" && go mod tidy)
 }
 
@@ -114,8 +117,49 @@ sync_pulumi_language_python() {
      && go mod tidy && go mod edit -go="${GO_MIN_VERSION%.*}.0" && go mod tidy)
 }
 
+sync_containerd() {
+  local d="$mods/containerd" m="github.com/containerd/containerd/v2" args=() r
+  fresh "$d" berth.local/toolchain/containerd
+  while read -r r; do [ -n "$r" ] && args+=("-replace=$r"); done < <(non_local_replaces "$(modfile "$m@v$CONTAINERD_VERSION")")
+  (cd "$d" && { [ "${#args[@]}" -eq 0 ] || go mod edit "${args[@]}"; } \
+     && go get -tool "$m/cmd/containerd@v$CONTAINERD_VERSION" "$m/cmd/ctr@v$CONTAINERD_VERSION" \
+          "$m/cmd/containerd-shim-runc-v2@v$CONTAINERD_VERSION" \
+     && go mod edit -go="${GO_MIN_VERSION%.*}.0" && go mod tidy)
+}
+
+sync_coredns() {
+  local d="$mods/coredns" m="github.com/coredns/coredns" args=() r
+  fresh "$d" berth.local/toolchain/coredns
+  while read -r r; do [ -n "$r" ] && args+=("-replace=$r"); done < <(non_local_replaces "$(modfile "$m@v$COREDNS_VERSION")")
+  (cd "$d" && { [ "${#args[@]}" -eq 0 ] || go mod edit "${args[@]}"; } \
+     && go get -tool "$m@v$COREDNS_VERSION" \
+     && go mod edit -go="${GO_MIN_VERSION%.*}.0" && go mod tidy)
+}
+
+sync_traefik() {
+  # traefik/v3 requires github.com/traefik/traefik/dynamic/ext, a nested module that its
+  # own go.mod replaces with ./pkg/config/dynamic/ext: not in the v3 module zip and not
+  # served on its own. modules/traefik/ext is Berth's stand-in (see its ext.go).
+  local d="$mods/traefik" m="github.com/traefik/traefik/v3" args=() r
+  [ -f "$d/ext/go.mod" ] || die "traefik: $d/ext/go.mod missing"
+  fresh "$d" berth.local/toolchain/traefik
+  while read -r r; do [ -n "$r" ] && args+=("-replace=$r"); done < <(non_local_replaces "$(modfile "$m@v$TRAEFIK_VERSION")")
+  args+=("-replace=github.com/traefik/traefik/dynamic/ext=./ext")
+  (cd "$d" && go mod edit "${args[@]}" \
+     && go get -tool "$m/cmd/traefik@v$TRAEFIK_VERSION" \
+     && go mod edit -go="${GO_MIN_VERSION%.*}.0" && go mod tidy)
+}
+
+sync_gateway_api() {
+  # No Go package is built: the module is required only for its CRD YAML (config/crd/),
+  # so no tidy (it would drop an unused require); go.sum gets the module's own hashes.
+  local d="$mods/gateway-api" mv="sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION"
+  fresh "$d" berth.local/toolchain/gateway-api
+  (cd "$d" && go mod edit -require="$mv" && go mod download "$mv")
+}
+
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(etcd kwok kubernetes pulumi pulumi-resource-kubernetes pulumi-language-python)
+[ "${#targets[@]}" -gt 0 ] || targets=(etcd kwok kubernetes pulumi pulumi-resource-kubernetes pulumi-language-python containerd coredns traefik gateway-api)
 for t in "${targets[@]}"; do
   echo "sync-modules: $t"
   case "$t" in
@@ -125,6 +169,10 @@ for t in "${targets[@]}"; do
     pulumi) sync_pulumi ;;
     pulumi-resource-kubernetes) sync_pulumi_resource_kubernetes ;;
     pulumi-language-python) sync_pulumi_language_python ;;
+    containerd) sync_containerd ;;
+    coredns) sync_coredns ;;
+    traefik) sync_traefik ;;
+    gateway-api) sync_gateway_api ;;
     *) die "unknown module '$t'" ;;
   esac
 done

@@ -46,12 +46,19 @@ def cluster(tool_env: dict[str, str]) -> Iterator[Cluster]:
     local = Cluster(state, tool_env)
     local.up()
     pids = local.pids()
+    node = local.real_node()
     try:
         yield local
     finally:
         local.down()
         left = wait_for_exit(pids, timeout=20)
         assert not left, f"cluster processes left behind: {left}"
+        mounts = [
+            m for m in Path("/proc/self/mountinfo").read_text().splitlines() if str(state) in m
+        ]
+        assert not mounts, f"mounts left behind: {mounts}"
+        if "bridge" in node:
+            assert not Path(f"/sys/class/net/{node['bridge']}").exists(), "bridge left behind"
 
 
 @pytest.fixture(scope="session")

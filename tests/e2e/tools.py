@@ -81,6 +81,14 @@ class Cluster:
             return []
         return [int(p["pid"]) for p in json.loads(procs.read_text())]
 
+    def real_node(self) -> dict[str, Any]:
+        """What the cluster wrote about its real node (cluster/real-node.json): its name,
+        address, pod subnet, bridge, taint/toleration, image refs, DNS and gateway; or
+        {"off": why} when it did not start one."""
+        path = self.state / "cluster" / "real-node.json"
+        facts: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"off": "?"}
+        return facts
+
 
 @attrs.define
 class Kube:
