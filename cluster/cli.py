@@ -95,6 +95,10 @@ def cmd_up(layout: Layout, args: argparse.Namespace) -> int:
         )
     if shutil.which("openssl") is None:
         raise ClusterError("openssl is needed to make the cluster's certificates")
+    if realnode.mode() == "required" and (lacking := realnode.missing_prerequisites(bindir)):
+        raise ClusterError("BERTH_REAL_NODE=1 but this machine lacks " + "; ".join(lacking))
+    if realnode.mode() != "off" and not realnode.missing_prerequisites(bindir):
+        realnode.check_claim(layout)
 
     for d in (layout.cluster, layout.pki, layout.logs, layout.cluster / "etcd"):
         d.mkdir(parents=True, exist_ok=True)

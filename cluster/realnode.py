@@ -69,9 +69,8 @@ def toolchain_dir(bindir: Path) -> Path:
 def missing_prerequisites(bindir: Path) -> list[str]:
     """What this machine lacks to run the real node, each with how to get it."""
     node_bins = [b for b in BINARIES if b not in gateway.BINARIES]
-    out = [
-        f"{b} in {bindir} (make toolchain)" for b in node_bins if not os.access(bindir / b, os.X_OK)
-    ]
+    lacking = [b for b in node_bins if not os.access(bindir / b, os.X_OK)]
+    out = [f"{', '.join(lacking)} in {bindir} (make toolchain)"] if lacking else []
     out += [f"{t} (Debian package; make toolchain)" for t in HOST_TOOLS if shutil.which(t) is None]
     cni = next((Path(d) for d in network.CNI_BIN_DIRS if (Path(d) / "bridge").exists()), None)
     if cni is None:
@@ -143,9 +142,8 @@ def claim_owner() -> str | None:
     return None
 
 
-def claim(layout: Layout) -> None:
-    """kube-proxy's chains and the Service route belong to the machine, not to a
-    cluster: only one real node may run at a time."""
+def check_claim(layout: Layout) -> None:
+    """Refuse before anything starts if another cluster's real node runs here."""
     owner = claim_owner()
     if owner is not None and owner != str(layout.state):
         raise ClusterError(
@@ -153,6 +151,12 @@ def claim(layout: Layout) -> None:
             f"stop it (BERTH_STATE={owner} cluster/berth-cluster down) "
             "or start this one without a real node (BERTH_REAL_NODE=0)"
         )
+
+
+def claim(layout: Layout) -> None:
+    """kube-proxy's chains and the Service route belong to the machine, not to a
+    cluster: only one real node may run at a time."""
+    check_claim(layout)
     (CLAIM_DIR / "real-node.json").write_text(json.dumps({"state": str(layout.state)}))
 
 
@@ -594,18 +598,23 @@ def teardown(sup: Supervisor, layout: Layout, quiet: bool = False) -> None:
             net = NodeNet(**net_json)
             for cmd in network.teardown_commands(net):
                 subprocess.run(cmd, capture_output=True, check=False)
-        for key, value in dict(rec.get("sysctls", {})).items():
-            try:
-                network.write_sysctl(key, value)
-            except ClusterError as e:
-                say(str(e))
-        if (bindir / "kube-proxy").exists():
-            subprocess.run(
-                kubeproxy.cleanup_argv(bindir), capture_output=True, check=False, timeout=60
-            )
-        delete_kube_chains()
-        delete_new_nft_tables(list(rec.get("nft_tables_before", [])))
-        release(layout)
+        owner = claim_owner()
+        if owner in (None, str(layout.state)):
+            # The machine-wide parts, only while no other cluster's node relies on them.
+            for key, value in dict(rec.get("sysctls", {})).items():
+                try:
+                    network.write_sysctl(key, value)
+                except ClusterError as e:
+                    say(str(e))
+            if (bindir / "kube-proxy").exists():
+                subprocess.run(
+                    kubeproxy.cleanup_argv(bindir), capture_output=True, check=False, timeout=60
+                )
+            delete_kube_chains()
+            delete_new_nft_tables(list(rec.get("nft_tables_before", [])))
+            release(layout)
+        else:
+            say(f"left iptables chains and sysctls alone: the real node of {owner} uses them")
     node.record_file.unlink(missing_ok=True)
     if not quiet:
         say(f"real node removed in {time.monotonic() - t:.1f}s")
