@@ -6,28 +6,31 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.e2e.tools import Kube
-from tests.e2e.traffic.node import REAL_NODE_LABEL, ClientNetns, RealNode, find_real_node
+from tests.e2e.tools import Cluster, Kube
+from tests.e2e.traffic.node import ClientNetns, RealNode, real_node_from
 from tests.e2e.traffic.report import Report
 from tests.e2e.traffic.stage import Stage
 
 
 @pytest.fixture(scope="session")
-def real_node(kube: Kube) -> RealNode:
-    node = find_real_node(kube)
-    if node is None:
-        pytest.fail(
-            f"the cluster has no real node (no node labelled {REAL_NODE_LABEL}): the traffic "
-            "tests need the real node that cluster/ starts (docs/local-cluster.md)"
-        )
-    if not node.echo_image:
-        pytest.fail(f"no berth.local/echo image on node {node.name}: cluster/ imports it at start")
-    return node
+def real_node(cluster: Cluster, kube: Kube) -> RealNode:
+    facts = cluster.real_node()
+    if facts.get("off") == "BERTH_REAL_NODE=0":
+        pytest.skip("the real node is turned off (BERTH_REAL_NODE=0)")
+    if "off" in facts:
+        pytest.fail(f"the cluster started no real node ({facts['off']}): the traffic tests need it")
+    return real_node_from(facts, kube)
 
 
 @pytest.fixture(scope="session")
 def report(real_node: RealNode) -> Report:
-    return Report(context={"kubelet": real_node.kubelet_version, "runtime": real_node.runtime})
+    return Report(
+        context={
+            "kubelet": real_node.kubelet_version,
+            "runtime": real_node.runtime,
+            "kube-proxy": real_node.kube_proxy_mode,
+        }
+    )
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,19 @@ from tests.e2e.tools import Kube
 
 # How the cluster marks its real node (cluster/, docs/local-cluster.md).
 REAL_NODE_LABEL = "berth.dev/real-node"
-ECHO_REPO = "berth.local/echo:"
+
+
+@attrs.frozen
+class Gateway:
+    ref: tuple[str, str]  # namespace, name
+    host: str
+    port: int
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any] | None) -> Gateway | None:
+        if not facts:
+            return None
+        return cls((facts["namespace"], facts["name"]), facts["address"], int(facts["port"]))
 
 
 @attrs.frozen
@@ -35,36 +48,36 @@ class RealNode:
     echo_image: str
     kubelet_version: str
     runtime: str
+    kube_proxy_mode: str = ""
+    gateway: Gateway | None = None
 
     def placement(self) -> dict[str, Any]:
         """What every test pod carries to land on this node (and only there)."""
         return {
             "node_selector": {REAL_NODE_LABEL: self.labels[REAL_NODE_LABEL]},
             "tolerations": [
-                {"key": t["key"], "operator": "Exists", "effect": t["effect"]} for t in self.taints
+                {"key": t["key"], "operator": "Exists", "effect": t["effect"]}
+                for t in self.taints
+                if t["key"] == REAL_NODE_LABEL
             ],
         }
 
 
-def find_real_node(kube: Kube) -> RealNode | None:
-    nodes = json.loads(kube.run("get", "nodes", "-l", REAL_NODE_LABEL, "-o", "json"))["items"]
-    if not nodes:
-        return None
-    node = nodes[0]
-    status = node["status"]
-    ip = next(a["address"] for a in status["addresses"] if a["type"] == "InternalIP")
-    images = [n for image in status.get("images", []) for n in image.get("names", [])]
-    echo = sorted(n for n in images if n.startswith(ECHO_REPO))
-    labels = node["metadata"].get("labels", {})
+def real_node_from(facts: Mapping[str, Any], kube: Kube) -> RealNode:
+    """The node the cluster started, from what it wrote (``Cluster.real_node()``) and the API."""
+    node = kube.get_one("node", "", facts["node"])
+    info = node["status"]["nodeInfo"]
     return RealNode(
-        name=node["metadata"]["name"],
-        ip=ip,
-        zone=labels.get("topology.kubernetes.io/zone"),
+        name=facts["node"],
+        ip=facts["node_ip"],
+        zone=facts.get("zone"),
         taints=tuple(node["spec"].get("taints", [])),
-        labels=labels,
-        echo_image=echo[-1] if echo else "",
-        kubelet_version=status["nodeInfo"]["kubeletVersion"],
-        runtime=status["nodeInfo"]["containerRuntimeVersion"],
+        labels=node["metadata"].get("labels", {}),
+        echo_image=facts["echo_image"],
+        kubelet_version=info["kubeletVersion"],
+        runtime=info["containerRuntimeVersion"],
+        kube_proxy_mode=str(facts.get("kube_proxy_mode", "")),
+        gateway=Gateway.from_facts(facts.get("gateway")),
     )
 
 
@@ -151,24 +164,3 @@ def _free_subnet() -> ipaddress.IPv4Network:
         if not any(subnet.overlaps(u) for u in used):
             return subnet
     raise RuntimeError("no free /30 in 192.168.250.0/24 for a client namespace")
-
-
-@attrs.frozen
-class Gateway:
-    ref: tuple[str, str]  # namespace, name
-    host: str
-    port: int
-
-
-def find_gateway(kube: Kube) -> Gateway | None:
-    """The cluster's Gateway and the address its implementation listens on."""
-    out = kube.run("get", "gateways.gateway.networking.k8s.io", "-A", "-o", "json", check=False)
-    items = json.loads(out or '{"items": []}')["items"]
-    if not items:
-        return None
-    gw = items[0]
-    addresses = gw.get("status", {}).get("addresses") or [{"value": "127.0.0.1"}]
-    port = gw["spec"]["listeners"][0]["port"]
-    return Gateway(
-        (gw["metadata"]["namespace"], gw["metadata"]["name"]), addresses[0]["value"], int(port)
-    )

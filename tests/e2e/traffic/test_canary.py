@@ -10,10 +10,10 @@ import pytest
 
 from tests.e2e.tools import wait_for
 from tests.e2e.traffic.client import Target, send
-from tests.e2e.traffic.node import assert_on_machine, find_gateway
+from tests.e2e.traffic.node import assert_on_machine
 from tests.e2e.traffic.report import Report
 from tests.e2e.traffic.stage import HTTP_SERVICE, Stage, echo_container
-from tests.e2e.traffic.stats import Share, distinguishes
+from tests.e2e.traffic.stats import Share, distinguishes, requests_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.traffic]
 REPLICAS = 10
@@ -37,7 +37,7 @@ def canary(stage: Stage) -> Iterator[Stage]:
     yield stage
 
 
-def measure(stage: Stage, key: str, step: str, report: Report, count: int = REQUESTS) -> Share:
+def measure(stage: Stage, key: str, step: str, report: Report, count: int | None = None) -> Share:
     """Count where ``count`` requests to the main Service land once its endpoints settled."""
     out = stage.outputs()["checkout"]
     expected = out["effective_canary_weight"] / 100
@@ -46,6 +46,8 @@ def measure(stage: Stage, key: str, step: str, report: Report, count: int = REQU
     assert len(stable) == out["stable_replicas"] and len(canary) == out["canary_replicas"]
     target = stage.cluster_ip(out["service"])
     stage.serving(out["service"], sorted(stable + canary), target)
+    # Enough requests to catch a split off by one pod of ten.
+    count = count or requests_for(expected, min(expected + 1 / REPLICAS, 1.0))
     run = send(target, count=count, concurrency=8, allow=[target.host])
     share = Share("canary", run.count("track").get("canary", 0), len(run.ok), expected)
     versions = dict(run.count("version"))
@@ -72,8 +74,7 @@ def test_the_measured_canary_share_matches_the_effective_weight(
     canary.up({"checkout": checkout(canary.node.echo_image, canary_weight=weight)})
     share = measure(canary, f"canary-{weight}", f"canary_weight {weight}", report)
     assert share.ok, share.describe()
-    # The count would catch a split off by one pod of ten.
-    assert distinguishes(REQUESTS, share.expected, share.expected + 0.1)
+    assert distinguishes(share.total, share.expected, share.expected + 1 / REPLICAS)
 
 
 def test_rollback_to_weight_zero_sends_nothing_to_the_canary(canary: Stage, report: Report) -> None:
@@ -129,8 +130,8 @@ def route_app(image: str, gateway: tuple[str, str], weight: int) -> dict[str, An
 def test_http_route_weights_and_a_header_cohort_through_the_gateway(
     canary: Stage, report: Report
 ) -> None:
-    gateway = find_gateway(canary.kube)
-    assert gateway is not None, "the cluster has no Gateway (cluster/ creates one)"
+    gateway = canary.node.gateway
+    assert gateway is not None, "the cluster started no Gateway (cluster/gateway.py)"
     weight = 5
     canary.up({"checkout": route_app(canary.node.echo_image, gateway.ref, weight)})
     assert_on_machine(gateway.host)

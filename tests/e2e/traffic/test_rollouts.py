@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.traffic]
 REPLICAS = 3
 RATE = 50  # requests per second, across the whole rollout
 DEADLINE = 20  # progress_deadline_seconds of the failing releases
+# The release the failing ones replace, and the rollback re-applies.
+LAST_GOOD = ("1.3", {"SHUTDOWN_DELAY_SECONDS": "5"})
 
 
 def roll(
@@ -110,21 +112,40 @@ def test_a_rolling_update_with_termination_defaults_off_is_reported(
     target = target_of(rolling)
     image = rolling.node.echo_image
     settings = termination_settings(rolling)
-    off: dict[str, Any] = {}
-    if settings["preStop"] is not None:
-        # The explicit fields that turn the default off (pod-containers' preStop default).
-        off = {"container": {"pre_stop_sleep_seconds": 0}}
     app = roll(image, "1.2")
-    app["roll"]["args"]["container"].update(off.get("container", {}))
+    off = settings["preStop"] is not None
+    if off:
+        # Berth's preStop default (pod-containers) turned off with the explicit field.
+        app["roll"]["args"]["container"]["lifecycle"] = {"pre_stop": None}
     _, run = under_load(target, lambda: rolling.up(app))
     report.add(
         "rollout-off",
         "7",
         [
-            f"termination defaults off ({'preStop removed' if off else 'no preStop, as by default here'}"
-            f", app stops accepting at SIGTERM): {run.total} requests at {RATE}/s, "
+            f"termination defaults off ({'lifecycle.pre_stop None' if off else 'no preStop'}; "
+            f"the app stops accepting at SIGTERM): {run.total} requests at {RATE}/s, "
             f"{len(run.failures)} failed {dict(run.failure_summary())}",
             f"failures at seconds {[round(o.sent, 1) for o in run.failures][:20]}",
+        ],
+        {**summary(run), "termination": termination_settings(rolling)},
+        outcome="reported",
+    )
+
+
+def test_a_rolling_update_whose_app_drains_after_sigterm_is_reported(
+    rolling: Stage, report: Report
+) -> None:
+    """What a preStop sleep buys, shown from the app's side: the echo server keeps serving
+    5 s after SIGTERM while the endpoint is withdrawn (SHUTDOWN_DELAY_SECONDS)."""
+    target = target_of(rolling)
+    app = roll(rolling.node.echo_image, LAST_GOOD[0], env=LAST_GOOD[1])
+    _, run = under_load(target, lambda: rolling.up(app))
+    report.add(
+        "rollout-app-drain",
+        "7",
+        [
+            f"app drains 5 s after SIGTERM (no preStop): {run.total} requests at {RATE}/s, "
+            f"{len(run.failures)} failed {dict(run.failure_summary())}",
         ],
         {**summary(run), "termination": termination_settings(rolling)},
         outcome="reported",
@@ -173,8 +194,8 @@ def test_the_rollback_serves_the_old_version_again_without_a_failure(
     rolling: Stage, report: Report
 ) -> None:
     target = target_of(rolling)
-    good = "1.2"
-    _, run = under_load(target, lambda: rolling.up(roll(rolling.node.echo_image, good)))
+    good, env = LAST_GOOD
+    _, run = under_load(target, lambda: rolling.up(roll(rolling.node.echo_image, good, env=env)))
     rolling.wait_rollout(
         "roll", REPLICAS, lambda p: p["metadata"]["labels"].get("app.kubernetes.io/version") == good
     )

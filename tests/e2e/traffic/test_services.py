@@ -106,7 +106,7 @@ def test_client_ip_affinity_keeps_each_client_on_one_pod(
     sticky, spread = service_of(stage, "sticky"), service_of(stage, "spread")
     pods = stage.ready_pods("sticky")
     target = stage.cluster_ip(sticky)
-    stage.serving(sticky, pods, target)
+    stage.serving(sticky, pods, target, every_pod=False)
     control = stage.cluster_ip(spread)
     lines, figures = [], {}
     landed: dict[str, set[str]] = {}
