@@ -50,6 +50,15 @@ class RealNode:
     runtime: str
     kube_proxy_mode: str = ""
     gateway: Gateway | None = None
+    bridge: str = ""
+
+    def bridge_mac(self) -> str:
+        """The node bridge's MAC: a bridge without a fixed one takes its ports' lowest, so a
+        new pod can change it under the pods' ARP entries for their gateway."""
+        try:
+            return Path(f"/sys/class/net/{self.bridge}/address").read_text().strip()
+        except OSError:
+            return ""
 
     def placement(self) -> dict[str, Any]:
         """What every test pod carries to land on this node (and only there)."""
@@ -78,6 +87,7 @@ def real_node_from(facts: Mapping[str, Any], kube: Kube) -> RealNode:
         runtime=info["containerRuntimeVersion"],
         kube_proxy_mode=str(facts.get("kube_proxy_mode", "")),
         gateway=Gateway.from_facts(facts.get("gateway")),
+        bridge=str(facts.get("bridge", "")),
     )
 
 

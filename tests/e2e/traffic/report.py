@@ -83,6 +83,8 @@ class Report:
             "date": now(),
             "machine": {**machine(), **self.context},
             "outcome": outcome,
+            # Other work shares the machine's cores: the load is part of every figure.
+            "load_1min": round(os.getloadavg()[0], 2),
             "lines": list(lines),
             "figures": dict(figures or {}),
         }
@@ -124,7 +126,9 @@ class Report:
                 out += ["Not measured yet.", ""]
                 continue
             for key, entry in mine:
-                out.append(f"**{key}** ({entry['outcome']}, {entry['date']})")
+                load = entry.get("load_1min")
+                at = f", load {load}" if load is not None else ""
+                out.append(f"**{key}** ({entry['outcome']}, {entry['date']}{at})")
                 out.append("")
                 out += [f"- {line}" for line in entry["lines"]]
                 out.append("")

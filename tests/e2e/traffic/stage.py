@@ -173,9 +173,16 @@ def env_of(pod: Mapping[str, Any], name: str) -> str | None:
 
 def summary(run: Run) -> dict[str, Any]:
     """The figures of one run, for the report's JSON."""
+    latencies = sorted(o.seconds for o in run.ok)
+
+    def pct(q: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3)
+
     return {
         "requests": run.total,
         "failed": len(run.failures),
+        "slow_over_1s": sum(1 for s in latencies if s > 1),
+        "latency_p50_p99_max": [pct(0.5), pct(0.99), pct(1.0)] if latencies else [],
         "seconds": round(run.elapsed, 2),
         "rate": round(run.rate(), 1),
         "failures": dict(run.failure_summary()),

@@ -48,9 +48,18 @@ def target_of(stage: Stage) -> Target:
     return target
 
 
-def under_load(target: Target, action: Callable[[], Any], settle: float = 3.0) -> tuple[Any, Run]:
-    """Run ``action`` while RATE requests/s go to ``target``; keep the load ``settle`` s after."""
-    load = Load(target, seconds=400, rate=RATE, concurrency=8, timeout=2, allow=[target.host])
+MACS: list[str] = []
+
+
+def under_load(
+    stage: Stage, target: Target, action: Callable[[], Any], settle: float = 3.0
+) -> tuple[Any, Run]:
+    """Run ``action`` while RATE requests/s go to ``target``; keep the load ``settle`` s after.
+    Notes in MACS whether the node bridge's MAC changed meanwhile (a data-path suspect)."""
+    # A request is failed when refused, reset or unanswered for 5 s; slower answers are
+    # counted apart (summary: slow_over_1s), as the machine's cores are shared.
+    load = Load(target, seconds=400, rate=RATE, concurrency=16, timeout=5, allow=[target.host])
+    before = stage.node.bridge_mac()
     load.start()
     time.sleep(1)
     try:
@@ -58,6 +67,8 @@ def under_load(target: Target, action: Callable[[], Any], settle: float = 3.0) -
         time.sleep(settle)
     finally:
         run = load.stop()
+    after = stage.node.bridge_mac()
+    MACS[:] = [f"node bridge MAC {before} -> {after}" + (" (changed)" if before != after else "")]
     return result, run
 
 
@@ -79,7 +90,7 @@ def test_a_rolling_update_under_load_fails_no_request_with_berths_defaults(
 ) -> None:
     target = target_of(rolling)
     image = rolling.node.echo_image
-    _, run = under_load(target, lambda: rolling.up(roll(image, "1.1")))
+    _, run = under_load(rolling, target, lambda: rolling.up(roll(image, "1.1")))
     versions = dict(run.count("version"))
     settings = termination_settings(rolling)
     has_pre_stop = settings["preStop"] is not None
@@ -88,6 +99,7 @@ def test_a_rolling_update_under_load_fails_no_request_with_berths_defaults(
         f"rollout 1.0 -> 1.1 of {REPLICAS} pods: {len(run.failures)} failed "
         f"{dict(run.failure_summary())}",
         f"versions answering: {versions}; pod termination settings {settings}",
+        *MACS,
     ]
     if not has_pre_stop:
         lines.append(
@@ -117,7 +129,7 @@ def test_a_rolling_update_with_termination_defaults_off_is_reported(
     if off:
         # Berth's preStop default (pod-containers) turned off with the explicit field.
         app["roll"]["args"]["container"]["lifecycle"] = {"pre_stop": None}
-    _, run = under_load(target, lambda: rolling.up(app))
+    _, run = under_load(rolling, target, lambda: rolling.up(app))
     report.add(
         "rollout-off",
         "7",
@@ -126,6 +138,7 @@ def test_a_rolling_update_with_termination_defaults_off_is_reported(
             f"the app stops accepting at SIGTERM): {run.total} requests at {RATE}/s, "
             f"{len(run.failures)} failed {dict(run.failure_summary())}",
             f"failures at seconds {[round(o.sent, 1) for o in run.failures][:20]}",
+            *MACS,
         ],
         {**summary(run), "termination": termination_settings(rolling)},
         outcome="reported",
@@ -139,13 +152,14 @@ def test_a_rolling_update_whose_app_drains_after_sigterm_is_reported(
     5 s after SIGTERM while the endpoint is withdrawn (SHUTDOWN_DELAY_SECONDS)."""
     target = target_of(rolling)
     app = roll(rolling.node.echo_image, LAST_GOOD[0], env=LAST_GOOD[1])
-    _, run = under_load(target, lambda: rolling.up(app))
+    _, run = under_load(rolling, target, lambda: rolling.up(app))
     report.add(
         "rollout-app-drain",
         "7",
         [
             f"app drains 5 s after SIGTERM (no preStop): {run.total} requests at {RATE}/s, "
             f"{len(run.failures)} failed {dict(run.failure_summary())}",
+            *MACS,
         ],
         {**summary(run), "termination": termination_settings(rolling)},
         outcome="reported",
@@ -157,7 +171,9 @@ def failing_release(stage: Stage, report: Report, key: str, what: str, env: dict
     image = stage.node.echo_image
     before = stage.ready_pods("roll")
     started = time.monotonic()
-    result, run = under_load(target, lambda: stage.up(roll(image, "bad", env=env), check=False))
+    result, run = under_load(
+        stage, target, lambda: stage.up(roll(image, "bad", env=env), check=False)
+    )
     took = time.monotonic() - started
     message = result.stdout + result.stderr
     versions = dict(run.count("version"))
@@ -167,8 +183,10 @@ def failing_release(stage: Stage, report: Report, key: str, what: str, env: dict
         [
             f"{what}: pulumi up exited {result.returncode} after {took:.0f} s "
             f"(progress deadline {DEADLINE} s)",
-            f"meanwhile {run.total} requests at {RATE}/s: {len(run.failures)} failed; "
-            f"versions answering {versions}",
+            f"meanwhile {run.total} requests at {RATE}/s: {len(run.failures)} failed "
+            f"{dict(run.failure_summary())}; versions answering {versions}",
+            f"latency p50/p99/max {summary(run)['latency_p50_p99_max']} s",
+            *MACS,
         ],
         {**summary(run), "exit": result.returncode, "seconds_to_fail": round(took, 1)},
         outcome="measured" if result.returncode and not run.failures else "failed",
@@ -195,7 +213,9 @@ def test_the_rollback_serves_the_old_version_again_without_a_failure(
 ) -> None:
     target = target_of(rolling)
     good, env = LAST_GOOD
-    _, run = under_load(target, lambda: rolling.up(roll(rolling.node.echo_image, good, env=env)))
+    _, run = under_load(
+        rolling, target, lambda: rolling.up(roll(rolling.node.echo_image, good, env=env))
+    )
     rolling.wait_rollout(
         "roll", REPLICAS, lambda p: p["metadata"]["labels"].get("app.kubernetes.io/version") == good
     )
@@ -206,6 +226,7 @@ def test_the_rollback_serves_the_old_version_again_without_a_failure(
         [
             f"rollback to {good} (re-applying the last good config): {run.total} requests, "
             f"{len(run.failures)} failed; versions answering {versions}",
+            *MACS,
         ],
         {**summary(run), "versions": versions},
         outcome="measured" if not run.failures and set(versions) == {good} else "failed",
@@ -270,12 +291,13 @@ def test_self_healing_after_a_killed_process_and_a_deleted_pod(
     for how in ("kill", "delete"):
         victim = stage.ready_pods("roll")[0]
         back, run = under_load(
-            target, functools.partial(disrupt, stage, service, how, victim), settle=2
+            stage, target, functools.partial(disrupt, stage, service, how, victim), settle=2
         )
         lines.append(
             f"{'SIGKILL of the echo process in' if how == 'kill' else 'kubectl delete pod'} "
             f"{victim} under {RATE}/s: {len(run.failures)} of {run.total} requests failed "
             f"{dict(run.failure_summary())}; {REPLICAS} ready endpoints again after {back:.1f} s"
         )
+        lines += MACS
         figures[how] = {**summary(run), "seconds_to_full_capacity": round(back, 1)}
     report.add("self-healing", "9", lines, figures, outcome="reported")
