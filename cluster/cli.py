@@ -98,7 +98,7 @@ def cmd_up(layout: Layout, args: argparse.Namespace) -> int:
     if realnode.mode() == "required" and (lacking := realnode.missing_prerequisites(bindir)):
         raise ClusterError("BERTH_REAL_NODE=1 but this machine lacks " + "; ".join(lacking))
     if realnode.mode() != "off" and not realnode.missing_prerequisites(bindir):
-        realnode.check_claim(layout)
+        wait_for_claim(layout)
 
     for d in (layout.cluster, layout.pki, layout.logs, layout.cluster / "etcd"):
         d.mkdir(parents=True, exist_ok=True)
@@ -148,6 +148,24 @@ def _up(layout: Layout, sup: Supervisor, bindir: Path) -> int:
     say(f"cluster up in {time.monotonic() - T0:.1f}s: https://127.0.0.1:{ports['apiserver']}")
     say(f"kubeconfig: {layout.kubeconfig}")
     return 0
+
+
+def wait_for_claim(layout: Layout) -> None:
+    """Only one real node per machine: wait up to BERTH_REAL_NODE_WAIT seconds (default 0)
+    for another cluster's to go away, e.g. end-to-end runs of several checkouts."""
+    deadline = time.monotonic() + float(os.environ.get("BERTH_REAL_NODE_WAIT") or 0)
+    told = False
+    while True:
+        try:
+            realnode.check_claim(layout)
+            return
+        except ClusterError as e:
+            if time.monotonic() >= deadline:
+                raise
+            if not told:
+                say(f"waiting (BERTH_REAL_NODE_WAIT) for the machine's real node: {e}")
+                told = True
+            time.sleep(2)
 
 
 def start_real_node(

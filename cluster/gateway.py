@@ -39,6 +39,7 @@ def argv(bindir: Path, port: int) -> list[str]:
         "--global.checkNewVersion=false",
         "--global.sendAnonymousUsage=false",
         "--log.level=INFO",
+        "--log.noColor=true",
     ]
 
 

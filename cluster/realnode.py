@@ -238,8 +238,8 @@ def up(
                 if before is None:
                     raise ClusterError(f"/proc/sys/{key} is missing (br_netfilter not loaded?)")
                 old[key] = before
+                node.update(sysctls=old)  # recorded first: `down` restores even a half-done set
                 network.write_sysctl(key, value)
-            node.update(sysctls=old)
             croot = cgroup_root(layout)
             made = []
             for h in cgroup_hierarchies():
@@ -442,6 +442,14 @@ def drain(layout: Layout, bindir: Path, node: Node, quiet: bool) -> None:
     try:
         port = int(json.loads(layout.ports.read_text())["apiserver"])
         api = Api(layout, port)
+        # Cordoned first, so the pods' controllers cannot put new ones here meanwhile.
+        api.call(
+            "PATCH",
+            f"/api/v1/nodes/{kubelet.NODE_NAME}",
+            {"spec": {"unschedulable": True}},
+            timeout=3,
+            content_type="application/merge-patch+json",
+        )
         code, body = api.call(
             "GET", f"/api/v1/pods?fieldSelector=spec.nodeName%3D{kubelet.NODE_NAME}", timeout=3
         )
