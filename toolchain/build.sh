@@ -282,11 +282,26 @@ build_tool() {
       step "$t" "build coredns" gobuild "$stage" "-s -w" "" github.com/coredns/coredns
       ;;
     traefik)
-      local tr=github.com/traefik/traefik/v3 tdate
+      # Built like the provider: from a scratch copy of the wrapper module whose replaces
+      # point at a writable copy of lego (go.sum-verified) without the DNS providers named in
+      # TRAEFIK_LEGO_DNS_DROP (their SDKs are not served), and at the ext stand-in.
+      local tr=github.com/traefik/traefik/v3 tdate lego lsrc wm="$DIR/work/traefik-mod"
       tdate="$(modtime "$tr")" || die "building 'traefik': cannot read its release time"
+      lego="github.com/go-acme/lego/v5@$(go list -m -f '{{.Version}}' github.com/go-acme/lego/v5)" \
+        || die "building 'traefik': lego/v5 is not in its build list"
+      lsrc="$(berth_toolchain_cache_root)/src/lego-${lego##*@}-trimmed"
+      local lmod; lmod="$(moddir "$lego")" || die "building 'traefik': $lego not found"
+      step "$t" "copy $lego module source" copy_tree "$lmod" "$lsrc"
+      # shellcheck disable=SC2086 # a list of names
+      step "$t" "drop lego DNS providers whose SDKs are not served" \
+        python3 "$BERTH_TOOLCHAIN_SRC/trim-lego-dns.py" "$lsrc" $TRAEFIK_LEGO_DNS_DROP
+      rm -rf "$wm"; mkdir -p "$wm"; cp "$m/go.mod" "$m/go.sum" "$wm/"
+      (cd "$wm" && go mod edit -replace "github.com/go-acme/lego/v5=$lsrc" -replace "github.com/traefik/traefik/dynamic/ext=$m/ext")
+      cd "$wm"
       step "$t" "build traefik" gobuild "$stage" \
         "-s -w -X $tr/pkg/version.Version=v$TRAEFIK_VERSION -X $tr/pkg/version.BuildDate=$tdate" "" \
         "$tr/cmd/traefik"
+      cd "$m"; rm -rf "$wm" "$lsrc"
       ;;
   esac
   local o to

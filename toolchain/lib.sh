@@ -8,7 +8,7 @@ BERTH_ROOT="$(cd "$BERTH_TOOLCHAIN_SRC/.." && pwd)"
 
 # Every tool the build produces, and what each one puts in the cache directory: a bare
 # name is an executable in bin/, a path with a slash is a file under the directory itself.
-BERTH_TOOLS="etcd kwok pulumi pulumi-language-python pulumi-resource-kubernetes kubernetes kube-node containerd gateway-api"
+BERTH_TOOLS="etcd kwok pulumi pulumi-language-python pulumi-resource-kubernetes kubernetes kube-node containerd gateway-api coredns traefik"
 berth_tool_outputs() {
   case "$1" in
     etcd) echo "etcd etcdctl" ;;
@@ -54,8 +54,9 @@ berth_output_path() {
 
 # berth_tool_key TOOL: what decides one tool's binaries: the Go version, the pins, its
 # wrapper module (go.mod, go.sum, non-test Go sources), its recipe in build.sh (its case
-# arm and gobuild()) and, for the provider, the schema generator. Tests, docs and the
-# other tools' modules are not in it, so editing the language host rebuilds the host only.
+# arm, gobuild() and kube_ldflags() for the kube tools) and, for the provider, the schema
+# generator (for traefik, the lego trimmer). Tests, docs and the other tools' modules are
+# not in it, so editing the language host rebuilds the host only.
 berth_tool_key() {
   local src="$BERTH_TOOLCHAIN_SRC" t="$1"
   {
@@ -69,6 +70,7 @@ berth_tool_key() {
       kubernetes|kube-node) awk '/^kube_ldflags\(\) / {p=1} p {print} p && /^}/ {exit}' "$src/build.sh" ;;
     esac
     if [ "$t" = pulumi-resource-kubernetes ]; then echo "== gen-provider-embed.py"; cat "$src/gen-provider-embed.py"; fi
+    if [ "$t" = traefik ]; then echo "== trim-lego-dns.py"; cat "$src/trim-lego-dns.py"; fi
     (cd "$src/modules/$(berth_tool_module "$t")" && find . -type f \( -name go.mod -o -name go.sum -o \( -name '*.go' ! -name '*_test.go' \) \) \
         -print | LC_ALL=C sort | while read -r f; do echo "== $f"; cat "$f"; done)
   } | sha256sum | cut -c1-12

@@ -140,14 +140,26 @@ sync_traefik() {
   # traefik/v3 requires github.com/traefik/traefik/dynamic/ext, a nested module that its
   # own go.mod replaces with ./pkg/config/dynamic/ext: not in the v3 module zip and not
   # served on its own. modules/traefik/ext is Berth's stand-in (see its ext.go).
-  local d="$mods/traefik" m="github.com/traefik/traefik/v3" args=() r
+  # abbot/go-http-auth goes to TRAEFIK_GO_HTTP_AUTH instead of traefik's (unserved) fork
+  # commit, and tidy runs against a copy of lego without TRAEFIK_LEGO_DNS_DROP (their SDKs
+  # answer 403); that directory replace is dropped again, build.sh makes the same copy.
+  local d="$mods/traefik" m="github.com/traefik/traefik/v3" args=() r lego lv src
   [ -f "$d/ext/go.mod" ] || die "traefik: $d/ext/go.mod missing"
   fresh "$d" berth.local/toolchain/traefik
-  while read -r r; do [ -n "$r" ] && args+=("-replace=$r"); done < <(non_local_replaces "$(modfile "$m@v$TRAEFIK_VERSION")")
-  args+=("-replace=github.com/traefik/traefik/dynamic/ext=./ext")
-  (cd "$d" && go mod edit "${args[@]}" \
-     && go get -tool "$m/cmd/traefik@v$TRAEFIK_VERSION" \
-     && go mod edit -go="${GO_MIN_VERSION%.*}.0" && go mod tidy)
+  while read -r r; do
+    case "$r" in github.com/abbot/go-http-auth*) continue ;; esac
+    [ -n "$r" ] && args+=("-replace=$r")
+  done < <(non_local_replaces "$(modfile "$m@v$TRAEFIK_VERSION")")
+  args+=("-replace=github.com/traefik/traefik/dynamic/ext=./ext" "-replace=github.com/abbot/go-http-auth=$TRAEFIK_GO_HTTP_AUTH")
+  src="$(mktemp -d)/lego"
+  (cd "$d" && go mod edit "${args[@]}" -require="$m@v$TRAEFIK_VERSION" -tool="$m/cmd/traefik" \
+     && lv="$(go list -m -f '{{.Version}}' github.com/go-acme/lego/v5)" && lego="github.com/go-acme/lego/v5@$lv" \
+     && cp -r "$(moddir "$lego")" "$src" && chmod -R u+w "$src" \
+     && python3 "$here/trim-lego-dns.py" "$src" $TRAEFIK_LEGO_DNS_DROP \
+     && go mod edit -replace="github.com/go-acme/lego/v5=$src" && go mod tidy \
+     && go mod edit -dropreplace=github.com/go-acme/lego/v5 && go mod download "$lego") \
+    || { rm -rf "$(dirname "$src")"; die "traefik: sync failed"; }
+  rm -rf "$(dirname "$src")"
 }
 
 sync_gateway_api() {
