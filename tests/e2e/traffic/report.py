@@ -32,6 +32,19 @@ TITLES = {
 }
 
 
+NOTES = [
+    "How each figure is got: requests from the host (its own address on the node bridge) or "
+    "from a network namespace the suite creates (items 3 and 4), each on a new connection, "
+    "to ClusterIPs, the node's address or the Gateway on 127.0.0.1; `ip route get` is "
+    "checked first, so none can leave the machine.",
+    "Item 7 asserts 0 failures only when Berth's pods carry a preStop hook (the default "
+    "that the pod-containers work adds); without it the run is reported, not asserted.",
+    "Item 10 uses the one real node (zone-a) and kwok pods in zone-b as the other zone's "
+    "endpoints: it shows what the real node's kube-proxy programs and where requests land, "
+    "not the fallback to another zone (kwok pods cannot answer).",
+]
+
+
 def machine() -> dict[str, Any]:
     """The machine a figure came from."""
     model = ""
@@ -132,4 +145,5 @@ class Report:
                 out.append("")
                 out += [f"- {line}" for line in entry["lines"]]
                 out.append("")
+        out += ["## Notes", "", *[f"- {n}" for n in NOTES], ""]
         return "\n".join(out)
