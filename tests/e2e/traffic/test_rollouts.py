@@ -177,6 +177,9 @@ def failing_release(stage: Stage, report: Report, key: str, what: str, env: dict
     took = time.monotonic() - started
     message = result.stdout + result.stderr
     versions = dict(run.count("version"))
+    # Two pods with one address would explain failures that no endpoint change does.
+    ips = {p["metadata"]["name"]: p["status"].get("podIP") for p in stage.pods("roll")}
+    shared = sorted({ip for ip in ips.values() if ip and list(ips.values()).count(ip) > 1})
     report.add(
         key,
         "8",
@@ -186,6 +189,7 @@ def failing_release(stage: Stage, report: Report, key: str, what: str, env: dict
             f"meanwhile {run.total} requests at {RATE}/s: {len(run.failures)} failed "
             f"{dict(run.failure_summary())}; versions answering {versions}",
             f"latency p50/p99/max {summary(run)['latency_p50_p99_max']} s",
+            f"pod addresses {ips}" + (f"; SHARED {shared}" if shared else ""),
             *MACS,
         ],
         {**summary(run), "exit": result.returncode, "seconds_to_fail": round(took, 1)},
