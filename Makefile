@@ -100,10 +100,13 @@ bench-quick: $(STAMP) ## smoke-run every benchmark section at tiny N (numbers no
 
 # ---------------------------------------------------------------------------
 # End-to-end tests, rendering, and CI.
-.PHONY: e2e render ci
+.PHONY: e2e e2e-traffic render ci
 
 e2e: $(STAMP) toolchain ## end-to-end suite: its own local cluster, the real Pulumi CLI (slow)
 	$(VENV)/bin/pytest -m e2e tests/e2e -q -p no:cacheprovider
+
+e2e-traffic: $(STAMP) toolchain ## the traffic measurements alone (real node; writes tests/e2e/results/traffic.md)
+	$(VENV)/bin/pytest -m traffic tests/e2e/traffic -q -p no:cacheprovider
 
 render: $(STAMP) toolchain ## render STACK's manifests to rendered/STACK through the provider's render mode (no cluster)
 	toolchain/render.sh $(STACK)

@@ -12,6 +12,7 @@ from tests.e2e.traffic.stats import (
     binomial_pmf,
     distinguishes,
     even,
+    requests_for,
     shares,
 )
 
@@ -55,6 +56,10 @@ def test_distinguishes_says_when_a_count_is_too_small_to_tell_shares_apart() -> 
     assert distinguishes(1000, 0.10, 0.25)
     assert not distinguishes(20, 0.10, 0.25)
     assert distinguishes(400, 0.05, 0.25)
+    # At 50 % one pod of ten more (60 %) needs 2000 requests to be caught.
+    assert not distinguishes(1000, 0.5, 0.6)
+    assert requests_for(0.5, 0.6) == 2000
+    assert requests_for(0.1, 0.2) == 1000
 
 
 def test_shares_split_alpha_and_count_unexpected_names_against_zero() -> None:

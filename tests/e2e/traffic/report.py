@@ -32,6 +32,19 @@ TITLES = {
 }
 
 
+NOTES = [
+    "How each figure is got: requests from the host (its own address on the node bridge) or "
+    "from a network namespace the suite creates (items 3 and 4), each on a new connection, "
+    "to ClusterIPs, the node's address or the Gateway on 127.0.0.1; `ip route get` is "
+    "checked first, so none can leave the machine.",
+    "Item 7 asserts 0 failures only when Berth's pods carry a preStop hook (the default "
+    "that the pod-containers work adds); without it the run is reported, not asserted.",
+    "Item 10 uses the one real node (zone-a) and kwok pods in zone-b as the other zone's "
+    "endpoints: it shows what the real node's kube-proxy programs and where requests land, "
+    "not the fallback to another zone (kwok pods cannot answer).",
+]
+
+
 def machine() -> dict[str, Any]:
     """The machine a figure came from."""
     model = ""
@@ -83,6 +96,8 @@ class Report:
             "date": now(),
             "machine": {**machine(), **self.context},
             "outcome": outcome,
+            # Other work shares the machine's cores: the load is part of every figure.
+            "load_1min": round(os.getloadavg()[0], 2),
             "lines": list(lines),
             "figures": dict(figures or {}),
         }
@@ -124,8 +139,11 @@ class Report:
                 out += ["Not measured yet.", ""]
                 continue
             for key, entry in mine:
-                out.append(f"**{key}** ({entry['outcome']}, {entry['date']})")
+                load = entry.get("load_1min")
+                at = f", load {load}" if load is not None else ""
+                out.append(f"**{key}** ({entry['outcome']}, {entry['date']}{at})")
                 out.append("")
                 out += [f"- {line}" for line in entry["lines"]]
                 out.append("")
+        out += ["## Notes", "", *[f"- {n}" for n in NOTES], ""]
         return "\n".join(out)

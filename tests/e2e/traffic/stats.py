@@ -56,12 +56,24 @@ def binomial_interval(n: int, p: float, alpha: float = FALSE_FAILURE) -> tuple[i
     return lo, hi
 
 
-def distinguishes(n: int, p: float, q: float, alpha: float = FALSE_FAILURE) -> bool:
-    """True when ``n`` requests tell share ``p`` from share ``q``: a count inside p's interval
-    is outside q's interval with probability at least 1 - alpha (the check has power)."""
+def distinguishes(
+    n: int, p: float, q: float, alpha: float = FALSE_FAILURE, miss: float = 1e-3
+) -> bool:
+    """True when ``n`` requests tell share ``p`` from share ``q``: were the true share ``q``,
+    the count would fall inside p's interval (the check would wrongly pass) with probability
+    at most ``miss``. A test asserts this of its request count, so it cannot pass by being
+    blind."""
     lo, hi = binomial_interval(n, p, alpha)
     pmf_q = binomial_pmf(n, q)
-    return sum(pmf_q[lo : hi + 1]) <= alpha
+    return sum(pmf_q[lo : hi + 1]) <= miss
+
+
+def requests_for(p: float, q: float, choices: tuple[int, ...] = (1000, 2000, 4000)) -> int:
+    """The fewest of ``choices`` requests that tell share ``p`` from share ``q``."""
+    for n in choices:
+        if distinguishes(n, p, q):
+            return n
+    raise ValueError(f"none of {choices} requests tells {p} from {q}")
 
 
 @attrs.frozen
