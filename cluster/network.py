@@ -39,6 +39,11 @@ class NodeNet:
     node_ip: str
     service_cidr: str
     cluster_dns: str = CLUSTER_DNS_IP
+    # A bridge without an address of its own takes the lowest MAC of its ports, so it
+    # changes as pods come and go, and pods keep a stale ARP entry for their gateway
+    # (requests then fail with "No route to host" for a few seconds). A fixed, locally
+    # administered address stays put.
+    mac: str = "02:00:00:00:00:01"
 
     @property
     def prefix(self) -> int:
@@ -65,8 +70,14 @@ def plan(state: Path, service_cidr: str, taken: Iterable[str] = ()) -> NodeNet:
                 subnet=str(net),
                 node_ip=str(net.network_address + 1),
                 service_cidr=service_cidr,
+                mac=bridge_mac(h),
             )
     raise ClusterError(f"no free /24 left in {POD_RANGE} for the real node's pods")
+
+
+def bridge_mac(digest: str) -> str:
+    """A locally administered unicast MAC (02:...) from the state dir's hash."""
+    return "02:" + ":".join(digest[i : i + 2] for i in range(0, 10, 2))
 
 
 def conflist(net: NodeNet, ipam_dir: Path) -> dict[str, Any]:
@@ -98,7 +109,7 @@ def setup_commands(net: NodeNet) -> list[list[str]]:
     """The bridge carries the node's address (this kernel has no `dummy` links), and the
     Service range is routed to it, so Service traffic can never take the default route."""
     return [
-        ["ip", "link", "add", net.bridge, "type", "bridge"],
+        ["ip", "link", "add", net.bridge, "address", net.mac, "type", "bridge"],
         ["ip", "addr", "add", f"{net.node_ip}/{net.prefix}", "dev", net.bridge],
         ["ip", "link", "set", net.bridge, "up"],
         ["ip", "route", "replace", net.service_cidr, "dev", net.bridge, "src", net.node_ip],

@@ -189,3 +189,14 @@ def test_shim_sockets_named_by_our_tasks_are_removed_and_no_others(
     realnode.remove_shim_sockets(paths)
     assert not ours.exists()
     assert theirs.exists()
+
+
+def test_the_bridge_gets_a_fixed_local_mac_so_pods_gateway_arp_entries_stay_valid() -> None:
+    # A bridge left to pick its address takes the lowest MAC of its ports, which changes as
+    # pods come and go (requests then fail with "No route to host" until ARP catches up).
+    [add] = [c for c in network.setup_commands(NET) if c[:3] == ["ip", "link", "add"]]
+    assert add[add.index("address") + 1] == NET.mac
+    first = int(NET.mac.split(":")[0], 16)
+    assert first & 0b10 and not first & 0b1  # locally administered, unicast
+    other = network.plan(Path("/state/two"), "10.96.0.0/16")
+    assert other.mac != NET.mac

@@ -7,9 +7,10 @@ Stack config (written by tests/e2e/traffic/deploy.py):
 - ``traffic:apps``: ``{name: {"kind": "webapp" | "canary" | "database", "args": {...}}}``,
   each ``args`` in the shape of a Berth stack file's component config
 
-The components are Berth's own; one transformation adds what Berth does not model and
-the tests need: the real node's selector and toleration, and the downward-API env the
-echo server reports (pod, namespace, node, pod IP, track and version labels).
+Everything is Berth's own typed API: the real node's selector and toleration go in
+``pod``, the downward-API env the echo server reports (pod, namespace, node, pod IP, track
+and version labels) is ``FieldRef`` env, a track placed elsewhere is a ``Patch`` of that
+track's Deployment, and the namespace is a ``Namespace``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import (
     CanaryService,
     CanaryServiceArgs,
     ExternalDatabase,
     ExternalDatabaseArgs,
+    Namespace,
+    NamespaceArgs,
     WebApp,
     WebAppArgs,
 )
@@ -45,46 +47,31 @@ DOWNWARD = {
 }
 
 
-def placed(pod_spec: dict[str, Any], placement: Mapping[str, Any]) -> dict[str, Any]:
-    """``pod_spec`` on the real node, its containers given the downward-API env."""
-    containers = []
-    for container in pod_spec.get("containers", []):
-        env = list(container.get("env", []))
-        names = {e["name"] for e in env}
-        env += [
-            {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
-            for name, path in DOWNWARD.items()
-            if name not in names
-        ]
-        containers.append({**container, "env": env})
-    return {
-        **pod_spec,
-        "containers": containers,
-        "nodeSelector": {**pod_spec.get("nodeSelector", {}), **placement["node_selector"]},
-        "tolerations": [*pod_spec.get("tolerations", []), *placement["tolerations"]],
-    }
-
-
-def place_on_node(
-    placement: Mapping[str, Any],
-) -> Callable[[pulumi.ResourceTransformationArgs], pulumi.ResourceTransformationResult | None]:
-    def transform(
-        args: pulumi.ResourceTransformationArgs,
-    ) -> pulumi.ResourceTransformationResult | None:
-        if args.type_ != "kubernetes:apps/v1:Deployment":
-            return None
-        given = args.props["spec"]
-        if not isinstance(given, dict):
-            raise TypeError("a Deployment spec that is not a plain dict: its pods cannot be placed")
-        spec = dict(given)
-        template = dict(spec["template"])
-        track = template.get("metadata", {}).get("labels", {}).get("track")
-        where = placement.get("by_track", {}).get(track, placement)
-        template["spec"] = placed(template["spec"], where)
-        spec["template"] = template
-        return pulumi.ResourceTransformationResult({**args.props, "spec": spec}, args.opts)
-
-    return transform
+def on_node(name: str, kind: str, args: dict[str, Any], placement: Mapping[str, Any]) -> None:
+    """Place ``args``' pods (a component's config) by ``placement``, with the echo env."""
+    if kind == "database":
+        return
+    pod = dict(args.get("pod", {}))
+    pod["node_selector"] = {**pod.get("node_selector", {}), **placement["node_selector"]}
+    pod["tolerations"] = [*pod.get("tolerations", []), *placement["tolerations"]]
+    args["pod"] = pod
+    container = dict(args["container"])
+    env = dict(container.get("env", {}))
+    for variable, path in DOWNWARD.items():
+        env.setdefault(variable, {"field_path": path})
+    container["env"] = env
+    args["container"] = container
+    for track, where in placement.get("by_track", {}).items():
+        # One track elsewhere: its Deployment's placement replaced (None removes a key).
+        selector: dict[str, Any] = dict.fromkeys(placement["node_selector"])
+        selector.update(where["node_selector"])
+        template = {"spec": {"nodeSelector": selector, "tolerations": where["tolerations"]}}
+        patch = {
+            "kind": "Deployment",
+            "name": f"{name}-{track}",
+            "merge": {"spec": {"template": template}},
+        }
+        args["patches"] = [*args.get("patches", []), patch]
 
 
 def main() -> None:
@@ -95,9 +82,11 @@ def main() -> None:
     apps: dict[str, Any] = read(config.require_object, "apps", stack)
 
     def loader(name: str, app: Mapping[str, Any]) -> Callable[[], Any]:
+        args = dict(app["args"])
+        on_node(name, app["kind"], args, placement)
         return lambda: args_from_config(
             KINDS[app["kind"]],
-            app["args"],
+            args,
             key=f"traffic:apps.{name}.args",
             stack=stack,
             defaults={"namespace": namespace},
@@ -105,17 +94,8 @@ def main() -> None:
         )
 
     specs = load_all({name: loader(name, app) for name, app in apps.items()}, stack)
-    ns = k8s.core.v1.Namespace(
-        "namespace",
-        metadata={
-            "name": namespace,
-            "labels": {
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/enforce-version": "latest",
-            },
-        },
-    )
-    opts = pulumi.ResourceOptions(depends_on=[ns], transformations=[place_on_node(placement)])
+    ns = Namespace("namespace", NamespaceArgs(name=namespace))
+    opts = pulumi.ResourceOptions(depends_on=[ns])
     outputs: dict[str, Any] = {}
     for name, args in specs.items():
         if isinstance(args, WebAppArgs):
