@@ -63,7 +63,8 @@ policy_v1.PodDisruptionBudget("frozen", metadata=meta_of("frozen"),
 """
 )
 
-# Passes every mandatory policy; only the advisory berth-zero-downtime-rollout objects.
+# Passes every mandatory policy; only the advisory berth-zero-downtime-rollout and
+# berth-graceful-termination object.
 ADVISORY_ONLY = (
     HEADER
     + """
@@ -156,7 +157,10 @@ def test_an_advisory_violation_warns_and_the_update_goes_through(
         result = project.pulumi("up", "--yes", "--stack", "dev", "--policy-pack", str(PACK))
         out = result.stdout + result.stderr
         # Reported by the preview and again by the update, which goes through.
-        assert set(violations(out)) == {("advisory", "berth-zero-downtime-rollout")}, out[-4000:]
+        assert set(violations(out)) == {
+            ("advisory", "berth-zero-downtime-rollout"),
+            ("advisory", "berth-graceful-termination"),
+        }, out[-4000:]
         assert "spec.strategy.rollingUpdate.maxUnavailable: '25%' must be 0" in out
         deployment = kube.get_one("deployment", "raw-policy", "web")
         assert deployment["spec"]["replicas"] == 2

@@ -51,6 +51,10 @@ def webapp(
 
 
 def is_ready(pod: Mapping[str, Any]) -> bool:
+    """Ready and not terminating: during its preStop sleep a pod still reports Ready, but it
+    has left its Services' ready endpoints and is on its way out."""
+    if pod.get("metadata", {}).get("deletionTimestamp"):
+        return False
     conditions = pod.get("status", {}).get("conditions") or []
     return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
