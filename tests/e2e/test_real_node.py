@@ -177,9 +177,16 @@ def test_the_cluster_ip_spreads_requests_over_both_pods(kube: Kube, echo: dict[s
     url = f"http://{echo['cluster_ip']}/"
     # kube-proxy programs the endpoints a moment after the pods are ready.
     wait_for("the ClusterIP to answer", lambda: get(url), timeout=30, every=0.5)
+    pods = {p["metadata"]["name"] for p in kube.get("pods", NAMESPACE, "-l", "app=echo")}
+    # ... and the second endpoint another moment after the first.
+    wait_for(
+        "kube-proxy to send to both pods",
+        lambda: {a["pod"] for a in (get(url) for _ in range(10)) if a} == pods,
+        timeout=30,
+        every=0.5,
+    )
     answers = [get(url) for _ in range(30)]
     assert None not in answers
-    pods = {p["metadata"]["name"] for p in kube.get("pods", NAMESPACE, "-l", "app=echo")}
     # Each pod misses all 30 with probability 2^-30.
     assert {a["pod"] for a in answers if a} == pods
 
