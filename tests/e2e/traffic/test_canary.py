@@ -79,6 +79,13 @@ def test_the_measured_canary_share_matches_the_effective_weight(
 
 def test_rollback_to_weight_zero_sends_nothing_to_the_canary(canary: Stage, report: Report) -> None:
     canary.up({"checkout": checkout(canary.node.echo_image, canary_weight=0)})
+    # The canary pods keep serving through their preStop sleep while kube-proxy catches up
+    # (Berth's zero-downtime default): measure the rolled-back split once they are gone.
+    wait_for(
+        "the canary pods to be gone",
+        lambda: not canary.pods("checkout", "track=canary"),
+        timeout=90,
+    )
     share = measure(canary, "canary-rollback", "rollback (canary_weight 0)", report, count=400)
     assert share.expected == 0 and share.count == 0, share.describe()
 
